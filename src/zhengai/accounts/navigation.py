@@ -1,0 +1,58 @@
+"""The main navigation, by function. Sections whose capability is not built yet are shown as such."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.urls import NoReverseMatch, reverse
+
+
+@dataclass
+class NavItem:
+    label: str
+    url_name: str | None
+    active: bool = False
+    url: str | None = None
+
+
+@dataclass
+class NavSection:
+    label: str
+    icon: str
+    items: list[NavItem] = field(default_factory=list)
+    active: bool = False
+
+
+_SECTIONS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
+    ("驾驶舱", "gauge", [("总览", "home")]),
+    ("目标链", "target", [("规划与目标", None)]),
+    ("标准链", "ruler", [("五纵五横架构", "org:matrix"), ("指标目录", None)]),
+    (
+        "数据中心",
+        "database",
+        [("数据标准（数据字典）", "datacenter:dictionary"), ("专业", "org:majors"), ("课程", "org:courses"),
+         ("班级", "org:classes"), ("教师", "org:teachers"), ("学生", "org:students")],
+    ),
+    ("监测预警", "bell", [("预警事项", None)]),
+    ("诊改", "refresh", [("诊改周期", None)]),
+    ("报告", "file", [("报告中心", None)]),
+    ("系统设置", "settings", [("部门与五纵归属", "org:units"), ("校历", "org:calendar"), ("审计日志", "audit:log")]),
+]
+
+
+def navigation_for(user, path: str) -> list[NavSection]:
+    sections: list[NavSection] = []
+    for label, icon, items in _SECTIONS:
+        section = NavSection(label=label, icon=icon)
+        for item_label, url_name in items:
+            url = None
+            if url_name:
+                try:
+                    url = reverse(url_name)
+                except NoReverseMatch:
+                    url = None
+            active = bool(url) and (path == url or (url != "/" and path.startswith(url)))
+            section.items.append(NavItem(label=item_label, url_name=url_name, url=url, active=active))
+            section.active = section.active or active
+        sections.append(section)
+    return sections

@@ -1,0 +1,70 @@
+"""The `zhengai` command: `demo`, `serve`, `worker` and every Django management command."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+USAGE = """用法: zhengai <命令> [参数]
+
+  demo [--students N] [--seed S]   生成演示学院（导出文件、主数据、演示账号）
+  serve [--host H] [--port P]      启动网页服务（默认 http://127.0.0.1:8000）
+  worker                            启动后台任务进程
+  <Django 管理命令>                  例如 migrate、createsuperuser、shell
+"""
+
+
+def _setup() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengai.settings")
+
+
+def serve(argv: list[str]) -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="zhengai serve", description="启动网页服务")
+    parser.add_argument("--host", default=os.environ.get("ZHENGAI_HOST", "127.0.0.1"))
+    parser.add_argument("--port", type=int, default=int(os.environ.get("ZHENGAI_PORT", "8000")))
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--no-migrate", action="store_true", help="不在启动前执行数据库迁移")
+    args = parser.parse_args(argv)
+
+    import django
+    from django.core.management import call_command
+
+    django.setup()
+    from django.conf import settings
+
+    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    if not args.no_migrate:
+        call_command("migrate", interactive=False, verbosity=0)
+    from waitress import serve as waitress_serve
+
+    from zhengai.wsgi import application
+
+    print(f"诊改平台已启动: http://{args.host}:{args.port}/  (Ctrl+C 停止)", flush=True)
+    waitress_serve(application, host=args.host, port=args.port, threads=args.threads, ident="zhengai")
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    _setup()
+    if not argv or argv[0] in {"-h", "--help", "help"}:
+        print(USAGE)
+        if not argv:
+            return
+        argv = ["help", *argv[1:]] if argv[0] == "help" and len(argv) > 1 else []
+        if not argv:
+            return
+    command, rest = argv[0], argv[1:]
+    if command == "serve":
+        serve(rest)
+        return
+    if command == "worker":
+        argv = ["db_worker", *rest]
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["zhengai", *argv])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from zhengai.datacenter import views
+
+app_name = "datacenter"
+
+urlpatterns = [
+    path("dictionary/", views.dictionary, name="dictionary"),
+]

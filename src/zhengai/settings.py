@@ -1,0 +1,125 @@
+"""Settings for 诊改平台. Every value comes from an environment variable with a development default."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import dj_database_url
+
+from zhengai.lib.env import env_bool, env_list, env_path, env_str
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+DATA_DIR = env_path("ZHENGAI_DATA_DIR", Path.cwd() / "var")
+
+SECRET_KEY = env_str("ZHENGAI_SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
+DEBUG = env_bool("ZHENGAI_DEBUG", False)
+ALLOWED_HOSTS = env_list("ZHENGAI_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
+    "zhengai.audit",
+    "zhengai.org",
+    "zhengai.accounts",
+    "zhengai.datacenter",
+    "zhengai.demo",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "zhengai.accounts.middleware.LoginRequiredMiddleware",
+]
+
+ROOT_URLCONF = "zhengai.urls"
+WSGI_APPLICATION = "zhengai.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "zhengai.accounts.context_processors.navigation",
+            ],
+        },
+    },
+]
+
+DATABASES = {
+    "default": dj_database_url.parse(
+        env_str("ZHENGAI_DATABASE_URL", f"sqlite:///{DATA_DIR / 'zhengai.sqlite3'}"),
+        conn_max_age=60,
+    )
+}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {
+        "timeout": 30,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
+    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # SQLite needs its folder; create it so a fresh checkout runs without a set-up step.
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 8}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", "简体中文")]
+TIME_ZONE = env_str("ZHENGAI_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+LOCALE_PATHS = [PACKAGE_DIR / "locale"]
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+# Assets ship inside the package and are served by the app itself: campus intranets have no CDN.
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = DEBUG
+
+TASKS = {
+    "default": {
+        "BACKEND": env_str("ZHENGAI_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+    }
+}
+
+EMAIL_BACKEND = env_str("ZHENGAI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+
+# The day of the year that 时点 (census) figures refer to. The national 高职 state-data platform's
+# census day is not verified (the undergraduate platform uses 09-30), so it stays configurable.
+ZHENGAI_CENSUS_DAY = env_str("ZHENGAI_CENSUS_DAY", "09-30")
+# Where the demo college's source-system export files are written.
+ZHENGAI_EXPORT_DIR = env_path("ZHENGAI_EXPORT_DIR", DATA_DIR / "exports")
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": env_str("ZHENGAI_LOG_LEVEL", "WARNING")},
+}
