@@ -12,13 +12,28 @@ class User(AbstractUser):
     display_name = models.CharField("显示名", max_length=64, blank=True)
     role = models.CharField("角色", max_length=24, choices=Role.choices, default=Role.NONE)
     org_unit = models.ForeignKey(
-        "org.OrgUnit", verbose_name="所属部门", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "org.OrgUnit",
+        verbose_name="所属部门",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     teacher = models.OneToOneField(
-        "org.Teacher", verbose_name="对应教师", null=True, blank=True, on_delete=models.SET_NULL, related_name="user"
+        "org.Teacher",
+        verbose_name="对应教师",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
     )
     student = models.OneToOneField(
-        "org.Student", verbose_name="对应学生", null=True, blank=True, on_delete=models.SET_NULL, related_name="user"
+        "org.Student",
+        verbose_name="对应学生",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="user",
     )
 
     class Meta:

@@ -39,7 +39,14 @@ class Scope:
     @property
     def is_empty(self) -> bool:
         return not self.everything and not any(
-            (self.unit_ids, self.major_ids, self.course_ids, self.class_ids, self.teacher_ids, self.student_ids)
+            (
+                self.unit_ids,
+                self.major_ids,
+                self.course_ids,
+                self.class_ids,
+                self.teacher_ids,
+                self.student_ids,
+            )
         )
 
     def org_units(self, qs: QuerySet[OrgUnit] | None = None) -> QuerySet[OrgUnit]:
@@ -65,7 +72,9 @@ class Scope:
         if self.everything:
             return qs
         return qs.filter(
-            Q(id__in=self.class_ids) | Q(major__department_id__in=self.unit_ids) | Q(major_id__in=self.major_ids)
+            Q(id__in=self.class_ids)
+            | Q(major__department_id__in=self.unit_ids)
+            | Q(major_id__in=self.major_ids)
         )
 
     def teachers(self, qs: QuerySet[Teacher] | None = None) -> QuerySet[Teacher]:
@@ -105,7 +114,10 @@ def scope_for(user) -> Scope:
         courses = frozenset(Course.objects.filter(leader_id=teacher_id).values_list("id", flat=True))
         classes = frozenset(SchoolClass.objects.filter(adviser_id=teacher_id).values_list("id", flat=True))
         return Scope(
-            teacher_ids=frozenset({teacher_id}), course_ids=courses, class_ids=classes, label="本人及所带班级、课程"
+            teacher_ids=frozenset({teacher_id}),
+            course_ids=courses,
+            class_ids=classes,
+            label="本人及所带班级、课程",
         )
     if role == Role.STUDENT and user.student_id:
         return Scope(student_ids=frozenset({user.student_id}), label="本人")

@@ -1,4 +1,7 @@
-"""五纵五横 architecture, org units and master data (majors, courses, classes, teachers, students, calendar)."""
+"""五纵五横 architecture, org units and master data.
+
+Majors, courses, classes, teachers, students and the academic calendar.
+"""
 
 from __future__ import annotations
 
@@ -78,7 +81,9 @@ class ArchitectureRow(models.Model):
 
 
 class ArchitectureCell(models.Model):
-    row = models.ForeignKey(ArchitectureRow, verbose_name="行", related_name="cells", on_delete=models.CASCADE)
+    row = models.ForeignKey(
+        ArchitectureRow, verbose_name="行", related_name="cells", on_delete=models.CASCADE
+    )
     level = models.ForeignKey(Level, verbose_name="层面", on_delete=models.PROTECT)
     version = models.PositiveIntegerField("版本", default=1)
 
@@ -96,7 +101,9 @@ class ArchitectureCell(models.Model):
 
 
 class ArchitectureItem(models.Model):
-    cell = models.ForeignKey(ArchitectureCell, verbose_name="单元格", related_name="items", on_delete=models.CASCADE)
+    cell = models.ForeignKey(
+        ArchitectureCell, verbose_name="单元格", related_name="items", on_delete=models.CASCADE
+    )
     order = models.PositiveSmallIntegerField("顺序")
     text = models.CharField("内容", max_length=500)
 
@@ -115,7 +122,12 @@ class OrgUnit(models.Model):
     short_name = models.CharField("简称", max_length=32, blank=True)
     kind = models.CharField("类别", max_length=16, choices=choices.OrgUnitKind.choices)
     parent = models.ForeignKey(
-        "self", verbose_name="上级部门", null=True, blank=True, related_name="children", on_delete=models.PROTECT
+        "self",
+        verbose_name="上级部门",
+        null=True,
+        blank=True,
+        related_name="children",
+        on_delete=models.PROTECT,
     )
     systems = models.ManyToManyField(System, verbose_name="五纵归属", through="OrgUnitSystem", blank=True)
     head_name = models.CharField("负责人", max_length=32, blank=True)
@@ -138,7 +150,9 @@ class OrgUnit(models.Model):
 class OrgUnitSystem(models.Model):
     """An org unit's place in one of the five systems (the plan's 图1), with what it is responsible for."""
 
-    org_unit = models.ForeignKey(OrgUnit, verbose_name="部门", related_name="system_roles", on_delete=models.CASCADE)
+    org_unit = models.ForeignKey(
+        OrgUnit, verbose_name="部门", related_name="system_roles", on_delete=models.CASCADE
+    )
     system = models.ForeignKey(System, verbose_name="系统", on_delete=models.PROTECT)
     responsibility = models.TextField("职责", blank=True)
     primary = models.BooleanField("主要归属", default=False)
@@ -169,7 +183,9 @@ class AcademicYear(models.Model):
 
 
 class Term(models.Model):
-    academic_year = models.ForeignKey(AcademicYear, verbose_name="学年", related_name="terms", on_delete=models.CASCADE)
+    academic_year = models.ForeignKey(
+        AcademicYear, verbose_name="学年", related_name="terms", on_delete=models.CASCADE
+    )
     kind = models.CharField("学期", max_length=1, choices=choices.TermKind.choices)
     code = models.CharField("学期代码", max_length=16, unique=True, help_text="如 2024-2025-1")
     start = models.DateField("开学日期")
@@ -196,7 +212,12 @@ class Teacher(models.Model):
     degree = models.CharField("最高学位", max_length=16, choices=choices.Degree.choices)
     is_dual_qualified = models.BooleanField("双师型", default=False)
     department = models.ForeignKey(
-        OrgUnit, verbose_name="所属部门", null=True, blank=True, related_name="teachers", on_delete=models.PROTECT
+        OrgUnit,
+        verbose_name="所属部门",
+        null=True,
+        blank=True,
+        related_name="teachers",
+        on_delete=models.PROTECT,
     )
     stage = models.CharField("发展阶段", max_length=16, choices=choices.TeacherStage.choices, blank=True)
     employer = models.CharField("工作单位（校外）", max_length=128, blank=True)
@@ -215,9 +236,16 @@ class Major(models.Model):
     code = models.CharField("专业代码", max_length=16, unique=True, help_text="高职专科专业目录代码")
     name = models.CharField("专业名称", max_length=64)
     tier = models.CharField("专业类别", max_length=16, choices=choices.MajorTier.choices)
-    department = models.ForeignKey(OrgUnit, verbose_name="所属系部", related_name="majors", on_delete=models.PROTECT)
+    department = models.ForeignKey(
+        OrgUnit, verbose_name="所属系部", related_name="majors", on_delete=models.PROTECT
+    )
     leader = models.ForeignKey(
-        Teacher, verbose_name="专业带头人", null=True, blank=True, related_name="led_majors", on_delete=models.SET_NULL
+        Teacher,
+        verbose_name="专业带头人",
+        null=True,
+        blank=True,
+        related_name="led_majors",
+        on_delete=models.SET_NULL,
     )
     duration_years = models.PositiveSmallIntegerField("修业年限", default=3)
     established_year = models.PositiveSmallIntegerField("设置年份", null=True, blank=True)
@@ -236,15 +264,27 @@ class Course(models.Model):
     code = models.CharField("课程代码", max_length=32, unique=True)
     name = models.CharField("课程名称", max_length=64)
     kind = models.CharField("课程类型", max_length=16, choices=choices.CourseKind.choices)
-    department = models.ForeignKey(OrgUnit, verbose_name="开课部门", related_name="courses", on_delete=models.PROTECT)
+    department = models.ForeignKey(
+        OrgUnit, verbose_name="开课部门", related_name="courses", on_delete=models.PROTECT
+    )
     major = models.ForeignKey(
-        Major, verbose_name="所属专业", null=True, blank=True, related_name="courses", on_delete=models.SET_NULL
+        Major,
+        verbose_name="所属专业",
+        null=True,
+        blank=True,
+        related_name="courses",
+        on_delete=models.SET_NULL,
     )
     theory_hours = models.PositiveSmallIntegerField("理论学时", default=0)
     practice_hours = models.PositiveSmallIntegerField("实践学时", default=0)
     credits = models.DecimalField("学分", max_digits=4, decimal_places=1, default=0)
     leader = models.ForeignKey(
-        Teacher, verbose_name="课程负责人", null=True, blank=True, related_name="led_courses", on_delete=models.SET_NULL
+        Teacher,
+        verbose_name="课程负责人",
+        null=True,
+        blank=True,
+        related_name="led_courses",
+        on_delete=models.SET_NULL,
     )
     active = models.BooleanField("在用", default=True)
 
@@ -267,7 +307,12 @@ class SchoolClass(models.Model):
     major = models.ForeignKey(Major, verbose_name="专业", related_name="classes", on_delete=models.PROTECT)
     cohort = models.PositiveSmallIntegerField("年级（入学年份）")
     adviser = models.ForeignKey(
-        Teacher, verbose_name="辅导员", null=True, blank=True, related_name="advised_classes", on_delete=models.SET_NULL
+        Teacher,
+        verbose_name="辅导员",
+        null=True,
+        blank=True,
+        related_name="advised_classes",
+        on_delete=models.SET_NULL,
     )
 
     class Meta:

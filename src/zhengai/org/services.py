@@ -31,7 +31,11 @@ def _package_json(name: str) -> dict[str, Any]:
 @transaction.atomic
 def architecture_ensure_dimensions() -> None:
     """Create the five levels, five systems and five chains (idempotent)."""
-    for model, choice in ((Level, choices.LevelCode), (System, choices.SystemCode), (Chain, choices.ChainCode)):
+    for model, choice in (
+        (Level, choices.LevelCode),
+        (System, choices.SystemCode),
+        (Chain, choices.ChainCode),
+    ):
         for order, (code, label) in enumerate(choice.choices, start=1):
             model.objects.update_or_create(code=code, defaults={"name": label, "order": order})
 
@@ -70,7 +74,9 @@ def architecture_load_default(*, replace: bool = False) -> int:
 
 
 @transaction.atomic
-def architecture_cell_update(*, cell: ArchitectureCell, items: list[str], by: Any, note: str = "") -> ArchitectureCell:
+def architecture_cell_update(
+    *, cell: ArchitectureCell, items: list[str], by: Any, note: str = ""
+) -> ArchitectureCell:
     """Replace the items of one matrix cell; the change is audited with before and after."""
     cleaned = [text.strip() for text in items if text.strip()]
     if not cleaned:
@@ -87,7 +93,14 @@ def architecture_cell_update(*, cell: ArchitectureCell, items: list[str], by: An
     )
     cell.version += 1
     cell.save(update_fields=["version"])
-    audit_record(actor=by, action="修改五纵五横单元格", obj=cell, before={"items": before}, after={"items": cleaned}, note=note)
+    audit_record(
+        actor=by,
+        action="修改五纵五横单元格",
+        obj=cell,
+        before={"items": before},
+        after={"items": cleaned},
+        note=note,
+    )
     return cell
 
 

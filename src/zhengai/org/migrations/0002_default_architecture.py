@@ -6,10 +6,20 @@ from importlib import resources
 from django.db import migrations
 
 LEVELS = [("school", "学校"), ("major", "专业"), ("course", "课程"), ("teacher", "教师"), ("student", "学生")]
-SYSTEMS = [("decision", "决策指挥"), ("generation", "质量生成"), ("resource", "资源建设"), ("support", "支持服务"),
-           ("supervision", "监督控制")]
-CHAINS = [("goal", "目标链"), ("standard", "标准链"), ("implementation", "实施链"), ("assurance", "保障链"),
-          ("monitoring", "监控链")]
+SYSTEMS = [
+    ("decision", "决策指挥"),
+    ("generation", "质量生成"),
+    ("resource", "资源建设"),
+    ("support", "支持服务"),
+    ("supervision", "监督控制"),
+]
+CHAINS = [
+    ("goal", "目标链"),
+    ("standard", "标准链"),
+    ("implementation", "实施链"),
+    ("assurance", "保障链"),
+    ("monitoring", "监控链"),
+]
 
 
 def load(apps, schema_editor):
