@@ -35,6 +35,8 @@ def serve(argv: list[str]) -> None:
     from django.conf import settings
 
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    # Assets are served from the package through the finders; the folder only has to exist.
+    settings.STATIC_ROOT.mkdir(parents=True, exist_ok=True)
     if not args.no_migrate:
         call_command("migrate", interactive=False, verbosity=0)
     from waitress import serve as waitress_serve
