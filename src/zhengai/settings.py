@@ -99,6 +99,8 @@ LOCALE_PATHS = [PACKAGE_DIR / "locale"]
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+# The UI's own assets and the vendored toolkit (Tabler, htmx, ECharts) live in src/zhengai/static/.
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
 # Assets ship inside the package and are served by the app itself: campus intranets have no CDN.
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from zhengai.accounts.choices import Role
+from zhengai.accounts.choices import ARCHITECTURE_EDITORS, COLLEGE_WIDE_ROLES, Role
 
 
 class User(AbstractUser):
@@ -46,3 +46,23 @@ class User(AbstractUser):
     @property
     def is_read_only(self) -> bool:
         return self.role == Role.REVIEWER
+
+    # What a user may *do*, by role. What a user may *see* is the data scope (`scope.py`).
+    # Apps below accounts (org, audit) ask the user object instead of importing these rules.
+
+    @property
+    def can_edit_architecture(self) -> bool:
+        """质控中心 maintains the 五纵五横 architecture; 复核专家 never changes anything."""
+        if self.is_read_only:
+            return False
+        return self.is_superuser or self.role in ARCHITECTURE_EDITORS
+
+    @property
+    def can_read_audit_log(self) -> bool:
+        return self.is_superuser or self.role in COLLEGE_WIDE_ROLES
+
+    @property
+    def role_label(self) -> str:
+        if self.is_superuser and self.role == Role.NONE:
+            return "系统管理员"
+        return self.get_role_display()

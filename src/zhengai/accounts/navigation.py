@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
@@ -14,6 +15,10 @@ class NavItem:
     active: bool = False
     url: str | None = None
 
+    @property
+    def built(self) -> bool:
+        return self.url is not None
+
 
 @dataclass
 class NavSection:
@@ -21,6 +26,11 @@ class NavSection:
     icon: str
     items: list[NavItem] = field(default_factory=list)
     active: bool = False
+
+    @property
+    def single(self) -> NavItem | None:
+        """A section with one item is shown as one link."""
+        return self.items[0] if len(self.items) == 1 else None
 
 
 _SECTIONS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
@@ -36,8 +46,12 @@ _SECTIONS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
     ("监测预警", "bell", [("预警事项", None)]),
     ("诊改", "refresh", [("诊改周期", None)]),
     ("报告", "file", [("报告中心", None)]),
-    ("系统设置", "settings", [("部门与五纵归属", "org:units"), ("校历", "org:calendar"), ("审计日志", "audit:log")]),
-]
+    ("系统设置", "settings",
+     [("部门与五纵归属", "org:units"), ("校历", "org:calendar"), ("审计日志", "audit:log")]),
+]  # fmt: skip
+
+# Pages that only some roles may open are left out of the others' navigation.
+_PERMISSIONS: dict[str, Callable[[object], bool]] = {"audit:log": lambda user: user.can_read_audit_log}
 
 
 def navigation_for(user, path: str) -> list[NavSection]:
@@ -45,6 +59,8 @@ def navigation_for(user, path: str) -> list[NavSection]:
     for label, icon, items in _SECTIONS:
         section = NavSection(label=label, icon=icon)
         for item_label, url_name in items:
+            if url_name in _PERMISSIONS and not _PERMISSIONS[url_name](user):
+                continue
             url = None
             if url_name:
                 try:
@@ -54,5 +70,6 @@ def navigation_for(user, path: str) -> list[NavSection]:
             active = bool(url) and (path == url or (url != "/" and path.startswith(url)))
             section.items.append(NavItem(label=item_label, url_name=url_name, url=url, active=active))
             section.active = section.active or active
-        sections.append(section)
+        if section.items:
+            sections.append(section)
     return sections

@@ -4,6 +4,11 @@ from django.urls import path
 app_name = "accounts"
 
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html"), name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
+        name="login",
+    ),
+    # Django's LogoutView only accepts POST: signing out is a change, never a link.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]

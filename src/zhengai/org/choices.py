@@ -99,3 +99,34 @@ class StudentStatus(models.TextChoices):
 class TermKind(models.TextChoices):
     FIRST = "1", "第一学期"
     SECOND = "2", "第二学期"
+
+
+# Display colours (Tabler palette names) for the codes above, used for badges.
+SYSTEM_COLOURS = {
+    SystemCode.DECISION: "purple",
+    SystemCode.GENERATION: "blue",
+    SystemCode.RESOURCE: "teal",
+    SystemCode.SUPPORT: "cyan",
+    SystemCode.SUPERVISION: "orange",
+}
+MAJOR_TIER_COLOURS = {
+    MajorTier.PROVINCIAL: "red",
+    MajorTier.COLLEGE: "orange",
+    MajorTier.CULTIVATING: "azure",
+}
+STUDENT_STATUS_COLOURS = {
+    StudentStatus.ENROLLED: "green",
+    StudentStatus.SUSPENDED: "yellow",
+    StudentStatus.WITHDRAWN: "red",
+    StudentStatus.TRANSFERRED: "orange",
+    StudentStatus.GRADUATED: "secondary",
+}
+ORG_UNIT_KIND_COLOURS = {
+    OrgUnitKind.COMMITTEE: "purple",
+    OrgUnitKind.LEADERSHIP: "purple",
+    OrgUnitKind.OFFICE: "blue",
+    OrgUnitKind.DEPARTMENT: "green",
+    OrgUnitKind.QUALITY: "orange",
+    OrgUnitKind.SUPPORT: "cyan",
+    OrgUnitKind.TEACHING_SECTION: "lime",
+}

@@ -1,0 +1,300 @@
+"""Every role signs in through the login form and opens every page of its navigation in a real browser.
+
+Runs Debian's chromium through Playwright against the live test server; any request to a host other
+than the test server fails the test (campus intranets have no internet). Screenshots of the main pages,
+as the quality office sees them on a 1366×768 laptop, go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.urls import reverse
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures are still
+# plain synchronous calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+sync_api = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM = os.environ.get("ZHENGAI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+ARTIFACTS = Path(
+    os.environ.get("ZHENGAI_TEST_ARTIFACTS", Path(__file__).resolve().parents[4] / "test-artifacts")
+)
+LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no chromium at {CHROMIUM}"),
+]
+
+# Page heading of every navigation target.
+TITLES = {
+    "home": "驾驶舱 · 总览",
+    "org:matrix": "五纵五横架构",
+    "datacenter:dictionary": "数据标准（数据字典）",
+    "org:majors": "专业",
+    "org:courses": "课程",
+    "org:classes": "班级",
+    "org:teachers": "教师",
+    "org:students": "学生",
+    "org:units": "部门与五纵归属",
+    "org:calendar": "校历（学年与学期）",
+    "audit:log": "审计日志",
+}
+ROLES = ["officer", "committee", "it", "reviewer", "head_a", "major_leader", "course_leader", "teacher",
+         "student", "outsider"]  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Tab:
+    """A browser page that records requests to other hosts and JavaScript errors."""
+
+    def __init__(self, browser, base_url: str):
+        self.base_url = base_url
+        self.external: list[str] = []
+        self.errors: list[str] = []
+        self.broken_assets: list[str] = []
+        self.context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+        self.context.route("**/*", self._guard)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("console", self._console)
+        self.page.on("response", self._response)
+
+    def _console(self, message) -> None:
+        # A failed load is reported with its URL by `_response`; pages answer 403/404 on purpose.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            self.errors.append(message.text)
+
+    def _response(self, response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            self.broken_assets.append(f"{response.status} {response.url}")
+
+    def _guard(self, route):
+        url = route.request.url
+        if urlsplit(url).hostname in LOCAL_HOSTS:
+            route.continue_()
+        else:
+            self.external.append(url)
+            route.abort()
+
+    def goto(self, path: str):
+        return self.page.goto(self.base_url + path)
+
+    def login(self, username: str, password: str) -> None:
+        self.goto(reverse("accounts:login"))
+        self.page.fill("#id_username", username)
+        self.page.fill("#id_password", password)
+        with self.page.expect_navigation():
+            self.page.click("button[type=submit]")
+        assert urlsplit(self.page.url).path == reverse("home"), f"{username} did not land on the cockpit"
+
+    def heading(self) -> str:
+        return self.page.locator("h2.page-title").inner_text().strip()
+
+    def nav_links(self) -> list[str]:
+        hrefs = self.page.eval_on_selector_all(
+            "#sidebar-menu a[href]", "links => links.map(a => a.getAttribute('href'))"
+        )
+        return [h for h in hrefs if h.startswith("/")]
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def tab(browser, live_server):
+    opened = Tab(browser, live_server.url)
+    yield opened
+    opened.close()
+    assert opened.external == [], f"requests left the server: {opened.external}"
+    assert opened.broken_assets == []
+    assert opened.errors == []
+
+
+def _expected_title(path: str) -> str:
+    for name, title in TITLES.items():
+        if reverse(name) == path:
+            return title
+    raise AssertionError(f"navigation link to an unknown page: {path}")
+
+
+@pytest.mark.parametrize("key", ROLES)
+def test_every_role_opens_every_page_of_its_navigation(tab, cast, password, key):
+    tab.login(key, password)
+    links = tab.nav_links()
+    assert reverse("home") in links and reverse("org:students") in links
+    assert (reverse("audit:log") in links) == cast.user(key).can_read_audit_log
+    for path in links:
+        response = tab.goto(path)
+        assert response.status == 200, f"{key}: {path} → {response.status}"
+        assert tab.heading() == _expected_title(path), path
+        assert tab.page.title().endswith("· 诊改平台")
+        assert "服务器出错" not in tab.page.content()
+
+    # One detail page: the first record of the first list that shows one.
+    opened_detail = False
+    for name in ["org:students", "org:teachers", "org:courses", "org:majors", "org:classes"]:
+        tab.goto(reverse(name))
+        first = tab.page.locator("#results tbody a").first
+        if first.count():
+            record = first.inner_text().strip()
+            with tab.page.expect_navigation():
+                first.click()
+            assert tab.heading().startswith(record)
+            opened_detail = True
+            break
+    assert opened_detail == (key != "outsider")
+
+
+def test_outsider_sees_empty_lists_and_no_details(tab, cast, password):
+    tab.login("outsider", password)
+    for name in ["org:majors", "org:courses", "org:classes", "org:teachers", "org:students"]:
+        tab.goto(reverse(name))
+        assert tab.page.locator("#results tbody tr").count() == 0
+        assert tab.page.get_by_text("尚未分配角色或数据范围").is_visible()
+    for url in [
+        reverse("org:student_detail", args=[cast.students_a[0].pk]),
+        reverse("org:teacher_detail", args=[cast.li.pk]),
+        reverse("org:major_detail", args=[cast.software.pk]),
+    ]:
+        assert tab.goto(url).status == 404
+    assert tab.goto(reverse("audit:log")).status == 403
+
+
+def test_cockpit_draws_its_charts(tab, cast, password):
+    tab.login("officer", password)
+    tab.page.wait_for_selector("#chart-majors canvas")
+    tab.page.wait_for_selector("#chart-titles canvas")
+    size = tab.page.eval_on_selector("#chart-majors canvas", "c => [c.width, c.height]")
+    assert size[0] > 300 and size[1] > 200
+
+
+def test_search_updates_the_table_in_place_and_the_address(tab, cast, password):
+    tab.login("head_a", password)
+    tab.goto(reverse("org:students"))
+    tab.page.evaluate("window.__samePage = true")
+    tab.page.fill("input[name=q]", "钱")
+    tab.page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 1")
+    assert tab.page.locator("#results tbody").inner_text().count("钱二") == 1
+    assert tab.page.evaluate("window.__samePage") is True  # swapped by htmx, not a new page
+    tab.page.wait_for_function("location.search.includes('q=')")
+    tab.page.select_option("select[name=status]", "enrolled")
+    tab.page.wait_for_function("location.search.includes('status=enrolled')")
+    assert tab.page.locator("#results tbody tr").count() == 1
+
+
+def test_page_links_swap_the_table_and_keep_the_filters(tab, cast, password):
+    from zhengai.org.models import Student
+
+    Student.objects.bulk_create(
+        Student(student_no=f"2024{n:06d}", name=f"学生{n}", gender="1", major=cast.network,
+                school_class=cast.net2401, cohort=2024, status="enrolled")
+        for n in range(60)
+    )  # fmt: skip
+    tab.login("officer", password)
+    tab.goto(reverse("org:students") + "?cohort=2024")
+    assert tab.page.locator("#results tbody tr").count() == 50
+    tab.page.evaluate("window.__samePage = true")
+    tab.page.click("#results .pagination >> text=下一页")
+    tab.page.wait_for_function("location.search.includes('page=2')")
+    tab.page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 11")
+    assert "cohort=2024" in tab.page.url
+    assert tab.page.evaluate("window.__samePage") is True
+    tab.page.go_back()
+    tab.page.wait_for_function("document.querySelectorAll('#results tbody tr').length === 50")
+
+
+def test_quality_office_edits_a_matrix_cell_inline(tab, cast, password):
+    from zhengai.audit.models import AuditRecord
+    from zhengai.org.models import ArchitectureCell
+
+    cell = ArchitectureCell.objects.get(row__aspect="目标", level__code="student")
+    tab.login("officer", password)
+    tab.goto(reverse("org:matrix"))
+    td = tab.page.locator(f"#cell-{cell.pk}")
+    td.hover()
+    td.locator(".zg-cell-edit").click()
+    textarea = tab.page.locator(f"#cell-{cell.pk} textarea")
+    textarea.wait_for()
+    textarea.fill("育人规划\n学生发展规划\n学生职业生涯规划")
+    tab.page.fill(f"#cell-{cell.pk} input[name=note]", "增加职业生涯规划")
+    tab.page.click(f"#cell-{cell.pk} button[type=submit]")
+    tab.page.wait_for_selector(f"#cell-{cell.pk} li:has-text('学生职业生涯规划')")
+    record = AuditRecord.objects.get(object_id=str(cell.pk), object_type="org.architecturecell")
+    assert record.after == {"items": ["育人规划", "学生发展规划", "学生职业生涯规划"]}
+
+
+def test_reviewer_sees_no_edit_buttons_on_the_matrix(tab, cast, password):
+    tab.login("reviewer", password)
+    tab.goto(reverse("org:matrix"))
+    assert tab.page.locator(".zg-cell-edit").count() == 0
+
+
+def test_screenshots_of_the_main_pages_as_the_quality_office(tab, cast, password):
+    """Not an assertion on pixels: the pictures are for people to look at (layout, Chinese fonts)."""
+    from zhengai.org.models import ArchitectureCell
+    from zhengai.org.services import architecture_cell_update, org_units_load_default
+
+    org_units_load_default()
+    cell = ArchitectureCell.objects.get(row__aspect="标准", level__code="course")
+    architecture_cell_update(
+        cell=cell, items=[*cell.item_texts(), "课程思政建设标准"], by=cast.user("officer"), note="增补"
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page = tab.page
+
+    tab.goto(reverse("accounts:login"))
+    page.screenshot(path=ARTIFACTS / "00-login.png")
+    tab.login("officer", password)
+    page.wait_for_selector("#chart-majors canvas")
+    page.wait_for_timeout(600)  # let the chart's entry animation finish
+    shots = [
+        ("01-home", reverse("home")),
+        ("02-matrix", reverse("org:matrix")),
+        ("03-units", reverse("org:units")),
+        ("04-majors", reverse("org:majors")),
+        ("05-students", reverse("org:students")),
+        ("06-teachers", reverse("org:teachers")),
+        ("07-courses", reverse("org:courses")),
+        ("08-classes", reverse("org:classes")),
+        ("09-calendar", reverse("org:calendar")),
+        ("10-audit", reverse("audit:log")),
+        ("11-dictionary", reverse("datacenter:dictionary")),
+        ("12-major-detail", reverse("org:major_detail", args=[cast.software.pk])),
+        ("13-student-detail", reverse("org:student_detail", args=[cast.students_a[0].pk])),
+    ]
+    for name, path in shots:
+        assert tab.goto(path).status == 200
+        if name == "01-home":
+            page.wait_for_selector("#chart-titles canvas")
+            page.wait_for_timeout(1200)
+        page.screenshot(path=ARTIFACTS / f"{name}.png")
+
+    tab.goto(reverse("org:matrix"))
+    target = page.locator(f"#cell-{cell.pk}")
+    target.hover()
+    target.locator(".zg-cell-edit").click()
+    page.wait_for_selector(f"#cell-{cell.pk} textarea")
+    page.screenshot(path=ARTIFACTS / "14-matrix-editing.png")
+    assert len(list(ARTIFACTS.glob("*.png"))) >= 15
