@@ -86,8 +86,7 @@ def dictionary(request: HttpRequest) -> HttpResponse:
             if field.code_set and table not in used_by.setdefault(field.code_set, []):
                 used_by[field.code_set].append(table)
     code_sets = [
-        {"code_set": code_set, "used_by": used_by.get(name, [])}
-        for name, code_set in standard.CODE_SETS.items()
+        {"code_set": code_set, "used_by": used_by.get(name, [])} for name, code_set in standard.CODE_SETS.items()
     ]
     context = {
         "groups": list(groups.items()),

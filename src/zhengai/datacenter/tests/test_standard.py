@@ -47,8 +47,6 @@ def test_unverified_code_sets_are_marked():
 
 def test_a_broken_declaration_is_refused():
     with pytest.raises(ValueError, match="主键"):
-        StandardTable(
-            "x", "X", "教务", TableKind.EVENT, TimeKind.TERM, ("nope",), (Field("a", "A", FieldType.STRING),)
-        )
+        StandardTable("x", "X", "教务", TableKind.EVENT, TimeKind.TERM, ("nope",), (Field("a", "A", FieldType.STRING),))
     with pytest.raises(KeyError, match="没有名为"):
         table("no_such_table")

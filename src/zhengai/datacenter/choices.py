@@ -1,0 +1,44 @@
+from django.db import models
+
+
+class ConnectorKind(models.TextChoices):
+    FILES = "files", "文件（上传 / 投放目录）"
+    SQL = "sql", "数据库（SQL）"
+    PUSH = "push", "接口推送（HTTP）"
+
+
+class InvalidPolicy(models.TextChoices):
+    REJECT_BATCH = "reject_batch", "有无效行则整批拒收"
+    COMMIT_VALID = "commit_valid", "只入库有效行，无效行留档"
+
+
+class RunStatus(models.TextChoices):
+    PENDING = "pending", "排队中"
+    RUNNING = "running", "处理中"
+    VALIDATED = "validated", "已校验（试运行）"
+    COMMITTED = "committed", "已入库"
+    UNCHANGED = "unchanged", "无变化"
+    REJECTED = "rejected", "已拒收"
+    FAILED = "failed", "出错"
+
+    @classmethod
+    def finished(cls) -> frozenset[str]:
+        return frozenset({cls.VALIDATED, cls.COMMITTED, cls.UNCHANGED, cls.REJECTED, cls.FAILED})
+
+
+RUN_STATUS_COLOURS = {
+    RunStatus.PENDING: "secondary",
+    RunStatus.RUNNING: "blue",
+    RunStatus.VALIDATED: "cyan",
+    RunStatus.COMMITTED: "green",
+    RunStatus.UNCHANGED: "teal",
+    RunStatus.REJECTED: "orange",
+    RunStatus.FAILED: "red",
+}
+
+
+class RowOutcome(models.TextChoices):
+    NEW = "new", "新增"
+    UPDATED = "updated", "更新"
+    UNCHANGED = "unchanged", "未变"
+    INVALID = "invalid", "无效"

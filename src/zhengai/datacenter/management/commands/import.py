@@ -1,0 +1,77 @@
+"""`zhengai import SOURCE FILE…`: import files for one source, with a progress bar on the terminal."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from zhengai.datacenter.choices import RunStatus
+from zhengai.datacenter.connectors import SourceError
+from zhengai.datacenter.models import ImportRun, SourceSystem
+from zhengai.datacenter.services import import_run_create, import_run_execute, mapping_matches
+
+
+def _bar(percent: int, text: str, width: int = 30) -> str:
+    done = width * percent // 100
+    return f"\r[{'#' * done}{'.' * (width - done)}] {percent:3d}% {text[:60]:<60}"
+
+
+class Command(BaseCommand):
+    help = "导入数据文件：zhengai import 数据源代码 文件… [--table 标准表] [--dry-run]"
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", help="数据源代码，如 jiaowu、renshi、yikatong")
+        parser.add_argument("files", nargs="*", help="要导入的文件（数据库数据源不需要）")
+        parser.add_argument("--table", help="标准数据表；不写时按文件名匹配该数据源的映射")
+        parser.add_argument("--dry-run", action="store_true", help="只校验，不写入数据中心")
+
+    def handle(self, *args, **options):
+        try:
+            source = SourceSystem.objects.get(code=options["source"])
+        except SourceSystem.DoesNotExist:
+            known = "、".join(SourceSystem.objects.values_list("code", flat=True)) or "（还没有数据源）"
+            raise CommandError(f"没有代码为“{options['source']}”的数据源。现有：{known}") from None
+        paths = [Path(f) for f in options["files"]]
+        plan: list[tuple[str, list[Path]]] = []
+        if options["table"]:
+            plan.append((options["table"], paths))
+        else:
+            for mapping in source.mappings.order_by("order", "table"):
+                matched = [p for p in paths if mapping_matches(mapping, p.name)] if paths else []
+                if matched or not paths:
+                    plan.append((mapping.table, matched))
+        if not plan:
+            raise CommandError("这些文件与该数据源的任何映射都不匹配，请用 --table 指定标准数据表")
+        failed = False
+        for table, files in plan:
+            try:
+                run = import_run_create(source=source, table=table, paths=files, dry_run=options["dry_run"])
+            except SourceError as exc:
+                raise CommandError(str(exc)) from None
+            run = self._execute_with_bar(run)
+            self.stdout.write(f"批次 #{run.pk} {table}：{run.get_status_display()}。{run.decision or run.message}")
+            if run.error_report:
+                self.stdout.write(f"  错误报告：{run.error_report}")
+            failed = failed or run.status in (RunStatus.REJECTED, RunStatus.FAILED)
+        if failed:
+            sys.exit(1)
+
+    def _execute_with_bar(self, run: ImportRun) -> ImportRun:
+        if not sys.stderr.isatty():
+            return import_run_execute(run=run)
+        result: dict[str, ImportRun] = {}
+        worker = threading.Thread(target=lambda: result.setdefault("run", import_run_execute(run=run)))
+        worker.start()
+        while worker.is_alive():
+            current = ImportRun.objects.filter(pk=run.pk).values("progress", "progress_text").first()
+            if current:
+                sys.stderr.write(_bar(current["progress"], current["progress_text"]))
+                sys.stderr.flush()
+            time.sleep(0.3)
+        worker.join()
+        sys.stderr.write(_bar(100, "完成") + "\n")
+        return result["run"]

@@ -1,0 +1,282 @@
+"""Import runs: create, execute (validate, compare, decide, write, publish), retry; sources and mappings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import fnmatch
+import logging
+import os
+import socket
+import traceback
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pyarrow.parquet as pq
+from django.db import transaction
+from django.utils import timezone
+
+from zhengai.audit.services import audit_record
+from zhengai.datacenter import pipeline, store
+from zhengai.datacenter.choices import ConnectorKind, InvalidPolicy, RunStatus
+from zhengai.datacenter.connectors import RawChunk, SourceError, reader_for
+from zhengai.datacenter.mapping import MappingSpec
+from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, SourceSystem
+from zhengai.datacenter.registry import ROSTER_TABLES, registry_sync
+from zhengai.datacenter.reports import write_error_report
+from zhengai.datacenter.standard import table as standard_table
+
+log = logging.getLogger(__name__)
+
+FILE_KINDS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
+
+
+def run_dir(run: ImportRun) -> Path:
+    path = store.root() / "runs" / f"{run.pk:08d}"
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def mapping_spec(mapping: SourceMapping) -> MappingSpec:
+    return MappingSpec(
+        standard_table(mapping.table),
+        columns=mapping.columns,
+        value_maps=mapping.value_maps or {},
+        transforms=mapping.transforms or {},
+        fixed_values=mapping.fixed_values or {},
+    )
+
+
+def mapping_for(source: SourceSystem, table: str) -> SourceMapping:
+    try:
+        return source.mappings.get(table=table)
+    except SourceMapping.DoesNotExist:
+        raise SourceError(f"数据源“{source.name}”还没有“{standard_table(table).label}”表的字段映射") from None
+
+
+def mapping_matches(mapping: SourceMapping, file_name: str) -> bool:
+    pattern = (mapping.locator or "*").split("#", 1)[0] or "*"
+    return fnmatch.fnmatch(file_name, pattern)
+
+
+# ------------------------------------------------------------------------------------------ create
+
+
+@transaction.atomic
+def import_run_create(
+    *,
+    source: SourceSystem,
+    table: str,
+    paths: list[Path] | None = None,
+    by: Any = None,
+    dry_run: bool = False,
+    snapshot_date: dt.date | None = None,
+) -> ImportRun:
+    """Register a batch: archive its raw files with checksums. Nothing is read or validated yet."""
+    standard_table(table)
+    mapping_for(source, table)
+    records = []
+    for path in paths or []:
+        path = Path(path)
+        if not path.exists():
+            raise SourceError(f"找不到文件“{path}”")
+        if path.suffix.lower() not in FILE_KINDS:
+            raise SourceError(f"文件“{path.name}”的格式不受支持（支持 CSV、xlsx、Parquet）")
+        records.append(store.archive_raw(path))
+    if source.connector == ConnectorKind.FILES and not records:
+        raise SourceError("请至少选择一个文件")
+    return ImportRun.objects.create(
+        source=source,
+        table=table,
+        files=records,
+        dry_run=dry_run,
+        snapshot_date=snapshot_date,
+        created_by=by if getattr(by, "pk", None) else None,
+    )
+
+
+# ------------------------------------------------------------------------------------------ execute
+
+
+def _claim(run: ImportRun, worker: str) -> bool:
+    """Conditional update: of two workers that try to take the same run, exactly one succeeds."""
+    now = timezone.now()
+    taken = ImportRun.objects.filter(pk=run.pk, status=RunStatus.PENDING).update(
+        status=RunStatus.RUNNING, started_at=now, worker=worker, progress=1, progress_text="开始处理"
+    )
+    return taken == 1
+
+
+def _progress(run: ImportRun) -> Callable[[int, str], None]:
+    def report(percent: int, text: str) -> None:
+        ImportRun.objects.filter(pk=run.pk).update(progress=max(1, min(99, percent)), progress_text=text[:255])
+
+    return report
+
+
+def _chunks(run: ImportRun, mapping: SourceMapping, spec: MappingSpec) -> Iterator[RawChunk]:
+    source = run.source
+    if source.connector == ConnectorKind.SQL:
+        url = (source.config or {}).get("url", "")
+        if not url:
+            raise SourceError(f"数据源“{source.name}”没有配置数据库地址")
+        yield from reader_for("sql")(
+            url,
+            locator=mapping.locator,
+            expected=spec.source_columns,
+            watermark_column=mapping.watermark_column,
+            watermark_value=mapping.watermark_value,
+        )
+        return
+    sheet = mapping.locator.split("#", 1)[1] if "#" in (mapping.locator or "") else None
+    for record in run.files:
+        path = store.root() / record["path"]
+        kind = FILE_KINDS[Path(record["name"]).suffix.lower()]
+        options: dict[str, Any] = {"expected": spec.source_columns, "name": record["name"]}
+        if kind in ("csv", "xlsx"):
+            options["header_row"] = mapping.header_row
+        if kind == "xlsx":
+            options["sheet"] = sheet
+        yield from reader_for(kind)(path, **options)
+
+
+def import_run_execute(*, run: ImportRun, worker: str = "") -> ImportRun:
+    """Validate the batch, compare it with the current version and commit or reject it.
+
+    Safe to call from several workers: the run is claimed with a conditional update first.
+    """
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+    if not _claim(run, worker):
+        run.refresh_from_db()
+        return run
+    run.refresh_from_db()
+    progress = _progress(run)
+    try:
+        _execute(run, progress)
+    except SourceError as exc:
+        _finish(run, RunStatus.REJECTED, message=str(exc), decision="文件无法读取，整批拒收")
+    except Exception as exc:  # the run must end in a state a person can see, whatever went wrong
+        log.exception("import run %s failed", run.pk)
+        _finish(run, RunStatus.FAILED, message=f"处理出错：{exc}\n{traceback.format_exc(limit=3)}")
+    run.refresh_from_db()
+    return run
+
+
+def _finish(run: ImportRun, status: str, **fields: Any) -> None:
+    fields.update(status=status, finished_at=timezone.now(), progress=100)
+    ImportRun.objects.filter(pk=run.pk).update(**fields)
+
+
+def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
+    table = standard_table(run.table)
+    mapping = mapping_for(run.source, run.table)
+    spec = mapping_spec(mapping)
+    progress(5, "读取文件")
+    watermark: list[str] = []
+    prepared = pipeline.prepare(table, spec, _tracking(_chunks(run, mapping, spec), watermark), progress)
+    invalid_rows = prepared.total - prepared.valid.num_rows
+    version = store.current_version(table.name)
+    progress(65, "与现有数据比对")
+    diff = pipeline.compare(prepared, version, snapshot_date=run.snapshot_date)
+    counts = {
+        "rows_total": prepared.total,
+        "rows_new": diff.new,
+        "rows_updated": diff.updated,
+        "rows_unchanged": diff.unchanged,
+        "rows_invalid": invalid_rows,
+        "rows_removed": diff.removed,
+    }
+    report_fields = _keep_evidence(run, prepared, counts) if invalid_rows or prepared.errors.num_rows else {}
+    notices = "\n".join(prepared.notices)
+    policy = run.source.invalid_policy
+    if invalid_rows and policy == InvalidPolicy.REJECT_BATCH:
+        _finish(run, RunStatus.REJECTED, **counts, **report_fields, message=notices,
+                decision=f"有 {invalid_rows:,} 行无效，按数据源规则整批拒收；错误报告与被拒行已留档")  # fmt: skip
+        return
+    if prepared.valid.num_rows == 0 and invalid_rows:
+        _finish(run, RunStatus.REJECTED, **counts, **report_fields, message=notices,
+                decision="没有一行有效数据，整批拒收")  # fmt: skip
+        return
+    kept_note = f"；{invalid_rows:,} 行无效，未入库，已留档" if invalid_rows else ""
+    outcome = f"新增 {diff.new:,}、更新 {diff.updated:,}、未变 {diff.unchanged:,}{kept_note}"
+    if run.dry_run:
+        _finish(run, RunStatus.VALIDATED, **counts, **report_fields, message=notices,
+                decision=f"试运行：{outcome}，未写入数据中心")  # fmt: skip
+        return
+    if not diff.has_changes:
+        _finish(run, RunStatus.UNCHANGED, **counts, **report_fields, message=notices,
+                decision=f"全部 {diff.unchanged:,} 行与现有数据相同，数据中心不变{kept_note}")  # fmt: skip
+        return
+    progress(75, "写入数据中心")
+    files, total = pipeline.write(prepared, diff, version, run_id=run.pk, snapshot_date=run.snapshot_date)
+    with transaction.atomic():
+        store.publish(table=table.name, files=files, row_count=total, run_id=run.pk, based_on=version)
+        ImportRun.objects.filter(pk=run.pk).update(
+            **counts, **report_fields, message=notices, status=RunStatus.COMMITTED, finished_at=timezone.now(),
+            progress=100, decision=f"已入库：{outcome}",
+        )  # fmt: skip
+        if watermark:
+            SourceMapping.objects.filter(pk=mapping.pk).update(watermark_value=watermark[-1])
+    if table.name in ROSTER_TABLES:
+        progress(95, "同步主数据")
+        registry_sync(tables=(table.name,))
+
+
+def _tracking(chunks: Iterator[RawChunk], watermark: list[str]) -> Iterator[RawChunk]:
+    """Pass chunks through, remembering the highest watermark the source delivered."""
+    for chunk in chunks:
+        if chunk.watermark is not None:
+            watermark.append(chunk.watermark)
+        yield chunk
+
+
+def _keep_evidence(run: ImportRun, prepared: pipeline.Prepared, counts: dict) -> dict:
+    folder = run_dir(run)
+    rejected_path = folder / "被拒行.parquet"
+    if prepared.rejected.num_rows:
+        data = prepared.rejected
+        if "_file" in data.column_names:
+            import pyarrow as pa
+            import pyarrow.compute as pc
+
+            data = data.set_column(
+                data.column_names.index("_file"), "_file", pc.cast(data.column("_file"), pa.string())
+            )
+        pq.write_table(data, rejected_path)
+    table = standard_table(run.table)
+    summary = [
+        ("批次", f"#{run.pk}"),
+        ("数据源", run.source.name),
+        ("标准数据表", f"{table.label}（{table.name}）"),
+        ("文件", "、".join(f["name"] for f in run.files) or "数据库"),
+        ("总行数", f"{counts['rows_total']:,}"),
+        ("无效行数", f"{counts['rows_invalid']:,}"),
+        ("问题个数", f"{prepared.errors.num_rows:,}"),
+        ("提示", "；".join(prepared.notices)),
+    ]
+    report = write_error_report(folder / f"错误报告_批次{run.pk}.xlsx", summary=summary, errors=prepared.errors)
+    return {
+        "error_report": str(report.relative_to(store.root())),
+        "rejected_rows": str(rejected_path.relative_to(store.root())) if prepared.rejected.num_rows else "",
+    }
+
+
+# ------------------------------------------------------------------------------------------ retry
+
+
+@transaction.atomic
+def import_run_retry(*, run: ImportRun, by: Any = None) -> ImportRun:
+    """Put an interrupted or failed run back in the queue; files it half-wrote are removed first."""
+    run = ImportRun.objects.select_for_update().get(pk=run.pk)
+    if run.status not in (RunStatus.RUNNING, RunStatus.FAILED):
+        raise ValueError("只有处理中断或出错的批次可以重新处理")
+    listed = {
+        f for files in DatasetVersion.objects.filter(table=run.table).values_list("files", flat=True) for f in files
+    }
+    for path in store.table_dir(run.table).glob(f"{run.pk:08d}-*.parquet*"):
+        if str(path.relative_to(store.root())) not in listed:
+            path.unlink()
+    run.status, run.progress, run.progress_text, run.message = RunStatus.PENDING, 0, "等待重新处理", ""
+    run.save(update_fields=["status", "progress", "progress_text", "message"])
+    audit_record(actor=by, action="重新处理采集批次", obj=run, before=None, after={"status": run.status})
+    return run
