@@ -90,9 +90,7 @@ def _student(no: str, name: str, school_class: SchoolClass, **kw) -> Student:
 def build_cast(django_user_model) -> Cast:
     architecture_load_default()  # the migration loads it; a transactional test's flush removes it
     calendar_ensure(first_start_year=2023, last_start_year=2024)
-    quality = OrgUnit.objects.create(
-        code="zkzx", name="质量监督与控制中心", short_name="质控中心", kind="quality"
-    )
+    quality = OrgUnit.objects.create(code="zkzx", name="质量监督与控制中心", short_name="质控中心", kind="quality")
     inspection = OrgUnit.objects.create(code="ddb", name="督导办公室", kind="quality", parent=quality)
     dept_a = OrgUnit.objects.create(code="xxgc", name="信息工程系", short_name="信息系", kind="department")
     dept_b = OrgUnit.objects.create(code="hlx", name="护理系", kind="department")
@@ -133,9 +131,7 @@ def build_cast(django_user_model) -> Cast:
         major=nursing,
         leader=wang,
     )
-    soft2301 = SchoolClass.objects.create(
-        code="RJ2301", name="软件2301", major=software, cohort=2023, adviser=li
-    )
+    soft2301 = SchoolClass.objects.create(code="RJ2301", name="软件2301", major=software, cohort=2023, adviser=li)
     net2401 = SchoolClass.objects.create(code="WL2401", name="网络2401", major=network, cohort=2024)
     nurse2301 = SchoolClass.objects.create(code="HL2301", name="护理2301", major=nursing, cohort=2023)
     students_a = [

@@ -72,9 +72,7 @@ class Scope:
         if self.everything:
             return qs
         return qs.filter(
-            Q(id__in=self.class_ids)
-            | Q(major__department_id__in=self.unit_ids)
-            | Q(major_id__in=self.major_ids)
+            Q(id__in=self.class_ids) | Q(major__department_id__in=self.unit_ids) | Q(major_id__in=self.major_ids)
         )
 
     def teachers(self, qs: QuerySet[Teacher] | None = None) -> QuerySet[Teacher]:

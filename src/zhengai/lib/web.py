@@ -10,10 +10,7 @@ PAGE_SIZE = 50
 
 def is_htmx(request: HttpRequest) -> bool:
     """An htmx swap. A history restore is not one: it needs the whole page."""
-    return (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-History-Restore-Request") != "true"
-    )
+    return request.headers.get("HX-Request") == "true" and request.headers.get("HX-History-Restore-Request") != "true"
 
 
 def paginate(request: HttpRequest, rows, per_page: int = PAGE_SIZE) -> Page:

@@ -43,9 +43,7 @@ class ListFilterForm(forms.Form):
 
 
 class MajorFilterForm(ListFilterForm):
-    department = forms.ModelChoiceField(
-        label="所属系部", queryset=None, required=False, empty_label="全部系部"
-    )
+    department = forms.ModelChoiceField(label="所属系部", queryset=None, required=False, empty_label="全部系部")
     tier = forms.ChoiceField(label="专业类别", choices=_ALL + choices.MajorTier.choices, required=False)
     search_placeholder = "专业名称或代码"
 
@@ -55,9 +53,7 @@ class MajorFilterForm(ListFilterForm):
 
 class CourseFilterForm(ListFilterForm):
     kind = forms.ChoiceField(label="课程类型", choices=_ALL + choices.CourseKind.choices, required=False)
-    department = forms.ModelChoiceField(
-        label="开课部门", queryset=None, required=False, empty_label="全部部门"
-    )
+    department = forms.ModelChoiceField(label="开课部门", queryset=None, required=False, empty_label="全部部门")
     search_placeholder = "课程名称或代码"
 
     def setup_options(self) -> None:
@@ -77,12 +73,8 @@ class ClassFilterForm(ListFilterForm):
 
 
 class TeacherFilterForm(ListFilterForm):
-    department = forms.ModelChoiceField(
-        label="所属部门", queryset=None, required=False, empty_label="全部部门"
-    )
-    category = forms.ChoiceField(
-        label="教师类别", choices=_ALL + choices.TeacherCategory.choices, required=False
-    )
+    department = forms.ModelChoiceField(label="所属部门", queryset=None, required=False, empty_label="全部部门")
+    category = forms.ChoiceField(label="教师类别", choices=_ALL + choices.TeacherCategory.choices, required=False)
     title = forms.ChoiceField(label="职称", choices=_ALL + choices.TeacherTitle.choices, required=False)
     dual = forms.TypedChoiceField(
         label="双师型",

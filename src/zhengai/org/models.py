@@ -81,9 +81,7 @@ class ArchitectureRow(models.Model):
 
 
 class ArchitectureCell(models.Model):
-    row = models.ForeignKey(
-        ArchitectureRow, verbose_name="行", related_name="cells", on_delete=models.CASCADE
-    )
+    row = models.ForeignKey(ArchitectureRow, verbose_name="行", related_name="cells", on_delete=models.CASCADE)
     level = models.ForeignKey(Level, verbose_name="层面", on_delete=models.PROTECT)
     version = models.PositiveIntegerField("版本", default=1)
 
@@ -101,9 +99,7 @@ class ArchitectureCell(models.Model):
 
 
 class ArchitectureItem(models.Model):
-    cell = models.ForeignKey(
-        ArchitectureCell, verbose_name="单元格", related_name="items", on_delete=models.CASCADE
-    )
+    cell = models.ForeignKey(ArchitectureCell, verbose_name="单元格", related_name="items", on_delete=models.CASCADE)
     order = models.PositiveSmallIntegerField("顺序")
     text = models.CharField("内容", max_length=500)
 
@@ -150,9 +146,7 @@ class OrgUnit(models.Model):
 class OrgUnitSystem(models.Model):
     """An org unit's place in one of the five systems (the plan's 图1), with what it is responsible for."""
 
-    org_unit = models.ForeignKey(
-        OrgUnit, verbose_name="部门", related_name="system_roles", on_delete=models.CASCADE
-    )
+    org_unit = models.ForeignKey(OrgUnit, verbose_name="部门", related_name="system_roles", on_delete=models.CASCADE)
     system = models.ForeignKey(System, verbose_name="系统", on_delete=models.PROTECT)
     responsibility = models.TextField("职责", blank=True)
     primary = models.BooleanField("主要归属", default=False)
@@ -183,9 +177,7 @@ class AcademicYear(models.Model):
 
 
 class Term(models.Model):
-    academic_year = models.ForeignKey(
-        AcademicYear, verbose_name="学年", related_name="terms", on_delete=models.CASCADE
-    )
+    academic_year = models.ForeignKey(AcademicYear, verbose_name="学年", related_name="terms", on_delete=models.CASCADE)
     kind = models.CharField("学期", max_length=1, choices=choices.TermKind.choices)
     code = models.CharField("学期代码", max_length=16, unique=True, help_text="如 2024-2025-1")
     start = models.DateField("开学日期")
@@ -236,9 +228,7 @@ class Major(models.Model):
     code = models.CharField("专业代码", max_length=16, unique=True, help_text="高职专科专业目录代码")
     name = models.CharField("专业名称", max_length=64)
     tier = models.CharField("专业类别", max_length=16, choices=choices.MajorTier.choices)
-    department = models.ForeignKey(
-        OrgUnit, verbose_name="所属系部", related_name="majors", on_delete=models.PROTECT
-    )
+    department = models.ForeignKey(OrgUnit, verbose_name="所属系部", related_name="majors", on_delete=models.PROTECT)
     leader = models.ForeignKey(
         Teacher,
         verbose_name="专业带头人",
@@ -264,9 +254,7 @@ class Course(models.Model):
     code = models.CharField("课程代码", max_length=32, unique=True)
     name = models.CharField("课程名称", max_length=64)
     kind = models.CharField("课程类型", max_length=16, choices=choices.CourseKind.choices)
-    department = models.ForeignKey(
-        OrgUnit, verbose_name="开课部门", related_name="courses", on_delete=models.PROTECT
-    )
+    department = models.ForeignKey(OrgUnit, verbose_name="开课部门", related_name="courses", on_delete=models.PROTECT)
     major = models.ForeignKey(
         Major,
         verbose_name="所属专业",

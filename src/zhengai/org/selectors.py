@@ -148,9 +148,7 @@ def org_unit_tree(scope: DataScope) -> tuple[list[System], list[UnitNode]]:
         for unit in children.get(parent, []):
             roles = list(unit.system_roles.all())
             by_system = {role.system_id: role for role in roles}
-            nodes.append(
-                UnitNode(unit=unit, depth=depth, roles=roles, marks=[by_system.get(s.pk) for s in systems])
-            )
+            nodes.append(UnitNode(unit=unit, depth=depth, roles=roles, marks=[by_system.get(s.pk) for s in systems]))
             walk(unit.pk, depth + 1)
 
     walk(None, 0)
@@ -196,11 +194,7 @@ def enrolled_students_by_major(scope: DataScope) -> list[dict]:
 def active_teachers_by_title(scope: DataScope) -> list[dict]:
     """[{"code": …, "name": 职称, "count": 人数}] in title order, titles with nobody left out."""
     counts = dict(
-        scope.teachers()
-        .filter(active=True)
-        .values_list("title")
-        .annotate(n=Count("id"))
-        .values_list("title", "n")
+        scope.teachers().filter(active=True).values_list("title").annotate(n=Count("id")).values_list("title", "n")
     )
     return [
         {"code": code, "name": label, "count": counts[code]}
@@ -415,9 +409,7 @@ def teacher_profile(*, scope: DataScope, teacher: Teacher) -> dict:
 
 
 def student_detail(*, scope: DataScope, pk: int) -> Student:
-    return scope.students(Student.objects.select_related("major", "school_class", "major__department")).get(
-        pk=pk
-    )
+    return scope.students(Student.objects.select_related("major", "school_class", "major__department")).get(pk=pk)
 
 
 def visible_pks(qs: QuerySet, pks: Sequence[int | None]) -> set[int]:
@@ -431,9 +423,7 @@ def visible_pks(qs: QuerySet, pks: Sequence[int | None]) -> set[int]:
 
 def academic_calendar() -> list[AcademicYear]:
     terms = Term.objects.order_by("start")
-    return list(
-        AcademicYear.objects.prefetch_related(Prefetch("terms", queryset=terms)).order_by("-start_year")
-    )
+    return list(AcademicYear.objects.prefetch_related(Prefetch("terms", queryset=terms)).order_by("-start_year"))
 
 
 def current_term(today: dt.date) -> Term | None:

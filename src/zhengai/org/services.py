@@ -74,9 +74,7 @@ def architecture_load_default(*, replace: bool = False) -> int:
 
 
 @transaction.atomic
-def architecture_cell_update(
-    *, cell: ArchitectureCell, items: list[str], by: Any, note: str = ""
-) -> ArchitectureCell:
+def architecture_cell_update(*, cell: ArchitectureCell, items: list[str], by: Any, note: str = "") -> ArchitectureCell:
     """Replace the items of one matrix cell; the change is audited with before and after."""
     cleaned = [text.strip() for text in items if text.strip()]
     if not cleaned:

@@ -203,9 +203,7 @@ def _cell_or_404(pk: int) -> ArchitectureCell:
 def matrix_cell(request: HttpRequest, pk: int) -> HttpResponse:
     """One cell as shown in the matrix (htmx swaps it back in after an edit or a cancel)."""
     cell = _cell_or_404(pk)
-    return render(
-        request, "org/_matrix_cell.html", {"cell": cell, "can_edit": request.user.can_edit_architecture}
-    )
+    return render(request, "org/_matrix_cell.html", {"cell": cell, "can_edit": request.user.can_edit_architecture})
 
 
 @require_http_methods(["GET", "POST"])

@@ -29,9 +29,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-ARTIFACTS = Path(
-    os.environ.get("ZHENGAI_TEST_ARTIFACTS", Path(__file__).resolve().parents[4] / "test-artifacts")
-)
+ARTIFACTS = Path(os.environ.get("ZHENGAI_TEST_ARTIFACTS", Path(__file__).resolve().parents[4] / "test-artifacts"))
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
 
 pytestmark = [

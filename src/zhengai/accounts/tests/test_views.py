@@ -40,9 +40,7 @@ def test_login_page_is_in_chinese_and_names_the_product(client):
 
 
 def test_signing_in_through_the_form_lands_on_the_cockpit(client, cast, password):
-    response = client.post(
-        reverse("accounts:login"), {"username": "officer", "password": password}, follow=True
-    )
+    response = client.post(reverse("accounts:login"), {"username": "officer", "password": password}, follow=True)
     assert response.redirect_chain[-1][0] == reverse("home")
     assert "陈质控" in response.content.decode()
 
@@ -63,9 +61,7 @@ def test_signing_out_needs_a_post(client_for):
 
 
 def _chart_data(response) -> dict:
-    match = re.search(
-        r'<script id="chart-data" type="application/json">(.*?)</script>', response.content.decode()
-    )
+    match = re.search(r'<script id="chart-data" type="application/json">(.*?)</script>', response.content.decode())
     return json.loads(match.group(1))
 
 
