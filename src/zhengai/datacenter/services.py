@@ -280,3 +280,32 @@ def import_run_retry(*, run: ImportRun, by: Any = None) -> ImportRun:
     run.save(update_fields=["status", "progress", "progress_text", "message"])
     audit_record(actor=by, action="重新处理采集批次", obj=run, before=None, after={"status": run.status})
     return run
+
+
+def import_runs_reap_interrupted() -> int:
+    """Mark runs whose process on this machine has died as failed, so they can be retried.
+
+    Returns the number of runs marked. Runs claimed by other machines are left alone.
+    """
+    host = socket.gethostname()
+    reaped = 0
+    for run in ImportRun.objects.filter(status=RunStatus.RUNNING, worker__startswith=f"{host}:"):
+        pid = int(run.worker.rsplit(":", 1)[1] or 0)
+        if pid and _alive(pid):
+            continue
+        reaped += ImportRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            message="处理进程意外中断，本批次没有入库，数据中心仍是上一个版本；可重新处理",
+        )
+    return reaped
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

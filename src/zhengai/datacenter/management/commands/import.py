@@ -12,7 +12,12 @@ from django.core.management.base import BaseCommand, CommandError
 from zhengai.datacenter.choices import RunStatus
 from zhengai.datacenter.connectors import SourceError
 from zhengai.datacenter.models import ImportRun, SourceSystem
-from zhengai.datacenter.services import import_run_create, import_run_execute, mapping_matches
+from zhengai.datacenter.services import (
+    import_run_create,
+    import_run_execute,
+    import_runs_reap_interrupted,
+    mapping_matches,
+)
 
 
 def _bar(percent: int, text: str, width: int = 30) -> str:
@@ -30,6 +35,7 @@ class Command(BaseCommand):
         parser.add_argument("--dry-run", action="store_true", help="只校验，不写入数据中心")
 
     def handle(self, *args, **options):
+        import_runs_reap_interrupted()
         try:
             source = SourceSystem.objects.get(code=options["source"])
         except SourceSystem.DoesNotExist:
