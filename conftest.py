@@ -181,6 +181,14 @@ def _static_root_exists():
 
 
 @pytest.fixture(autouse=True)
+def _private_data_dir(settings, tmp_path_factory):
+    """Every test writes its data center, exports and runs under its own temporary folder,
+    never into the developer's var/ (where the demo college lives)."""
+    settings.DATA_DIR = tmp_path_factory.mktemp("data")
+    settings.ZHENGAI_EXPORT_DIR = settings.DATA_DIR / "exports"
+
+
+@pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """The cast's users are created for every test; the default hasher would dominate the run time."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -7,9 +7,13 @@ import sys
 
 USAGE = """用法: zhengai <命令> [参数]
 
-  demo [--students N] [--seed S]   生成演示学院（导出文件、主数据、演示账号）
+  demo [--students N] [--seed S]   生成演示学院（导出文件经数据中心入库、演示账号）
   serve [--host H] [--port P]      启动网页服务（默认 http://127.0.0.1:8000）
   worker                            启动后台任务进程
+  import 数据源 文件…                导入数据文件（--dry-run 只校验）
+  sync [数据源…] [--due]             同步数据库数据源（增量）
+  watch [--folder 目录]              监视投放目录并自动导入
+  push_token 数据源                  签发接口推送令牌
   <Django 管理命令>                  例如 migrate、createsuperuser、shell
 """
 

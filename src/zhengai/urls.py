@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("zhengai.accounts.urls")),
     path("org/", include("zhengai.org.urls")),
     path("datacenter/", include("zhengai.datacenter.urls")),
+    path("api/datacenter/", include("zhengai.datacenter.api_urls")),
     path("audit/", include("zhengai.audit.urls")),
     path("admin/", admin.site.urls),
 ]

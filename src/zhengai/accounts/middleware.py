@@ -9,7 +9,9 @@ from django.views.defaults import permission_denied
 
 from zhengai.accounts.scope import scope_for
 
-_OPEN_PREFIXES = ("/static/", "/accounts/login/", "/favicon.ico", "/healthz")
+# The data center API authenticates every request itself (a source's push token) or is public
+# (its OpenAPI document); a redirect to the login page would only confuse the calling system.
+_OPEN_PREFIXES = ("/static/", "/accounts/login/", "/favicon.ico", "/healthz", "/api/datacenter/")
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 
 

@@ -11,6 +11,7 @@ import unicodedata
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -32,6 +33,11 @@ def _minutes_seconds(arr: pa.Array) -> pa.Array:
     return pc.coalesce(total, arr)
 
 
+def _year_of_month(arr: pa.Array) -> pa.Array:
+    """'1980-05' or '1980年5月' or '198005' → '1980'."""
+    return pc.replace_substring_regex(arr, r"^\s*(\d{4})\s*(?:[-/.年]\s*\d{1,2}\s*月?|\d{2})\s*$", r"\1")
+
+
 def _percent(arr: pa.Array) -> pa.Array:
     """'92.5%' → '92.5'."""
     return pc.replace_substring_regex(arr, r"^\s*([+-]?\d+(?:\.\d+)?)\s*%\s*$", r"\1")
@@ -41,6 +47,7 @@ TRANSFORMS: dict[str, tuple[str, Callable[[pa.Array], pa.Array]]] = {
     "academic_year_label": ("学年名称取起始年（2024-2025学年 → 2024）", _academic_year_label),
     "minutes_seconds": ("分秒转为秒（4'30\" → 270）", _minutes_seconds),
     "percent": ("去掉百分号（92.5% → 92.5）", _percent),
+    "year_of_month": ("年月取年份（1980-05 → 1980）", _year_of_month),
 }
 
 
@@ -51,9 +58,12 @@ class MappingSpec:
     value_maps: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     transforms: Mapping[str, str] = field(default_factory=dict)
     fixed_values: Mapping[str, str] = field(default_factory=dict)
+    # A field taken only on rows where another source column holds a value, e.g. 学工号 is a
+    # student number when 读者类型 = 学生 and a staff number when it is 教师: {field: [column, value]}.
+    conditions: Mapping[str, tuple[str, str] | list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = [f for f in [*self.columns, *self.value_maps, *self.transforms, *self.fixed_values]
+        unknown = [f for f in [*self.columns, *self.value_maps, *self.transforms, *self.fixed_values, *self.conditions]
                    if f not in self.table.field_index]  # fmt: skip
         if unknown:
             raise ValueError(f"映射中有标准表“{self.table.label}”没有的字段：{'、'.join(sorted(set(unknown)))}")
@@ -63,7 +73,8 @@ class MappingSpec:
 
     @property
     def source_columns(self) -> list[str]:
-        return list(dict.fromkeys(self.columns.values()))
+        wanted = [*self.columns.values(), *(c[0] for c in self.conditions.values())]
+        return list(dict.fromkeys(wanted))
 
 
 def _label_to_code(arr: pa.Array, code_set_name: str, extra: Mapping[str, str]) -> pa.Array:
@@ -85,18 +96,23 @@ def _value_map(arr: pa.Array, mapping: Mapping[str, str]) -> pa.Array:
     return pc.coalesce(pc.take(values, pc.index_in(arr, value_set=keys)), arr)
 
 
+def _repeat(value: str, n: int) -> pa.Array:
+    """`value` n times, without building a Python list."""
+    return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value], pa.string()))
+
+
 def apply(spec: MappingSpec, chunk: RawChunk) -> pa.Table:
     """Source text → standard-field text, with `_row` and `_file` for error messages."""
     n = chunk.table.num_rows
-    out: dict[str, pa.Array] = {}
+    out: dict[str, pa.Array | pa.ChunkedArray] = {}
     for f in spec.table.fields:
         if f.name in spec.fixed_values:
-            out[f.name] = pa.array([str(spec.fixed_values[f.name])] * n, pa.string())
+            out[f.name] = pc.cast(_repeat(str(spec.fixed_values[f.name]), n), pa.string())
             continue
         source = spec.columns.get(f.name)
         if source is None or source not in chunk.table.column_names:
             continue
-        arr = chunk.table.column(source).combine_chunks()
+        arr = chunk.table.column(source)
         if not pa.types.is_string(arr.type):
             arr = pc.cast(arr, pa.string())
         if f.name in spec.transforms:
@@ -106,8 +122,11 @@ def apply(spec: MappingSpec, chunk: RawChunk) -> pa.Table:
         elif f.name in spec.value_maps:
             arr = _value_map(arr, spec.value_maps[f.name])
         out[f.name] = arr
-    out["_row"] = chunk.rows()
-    out["_file"] = pa.array([chunk.file] * n, pa.string()).dictionary_encode()
+    if chunk.row_numbers is not None:
+        out["_row"] = chunk.row_numbers
+    else:
+        out["_row"] = pa.array(np.arange(chunk.first_row, chunk.first_row + n, dtype=np.int64))
+    out["_file"] = _repeat(chunk.file, n)
     return pa.table(out)
 
 

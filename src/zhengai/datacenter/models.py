@@ -50,6 +50,9 @@ class SourceMapping(models.Model):
     value_maps = models.JSONField("代码值对应", default=dict, blank=True, help_text="{标准字段: {源值: 标准代码}}")
     transforms = models.JSONField("值转换", default=dict, blank=True, help_text="{标准字段: 转换名}")
     fixed_values = models.JSONField("固定值", default=dict, blank=True, help_text="{标准字段: 值}")
+    conditions = models.JSONField(
+        "取值条件", default=dict, blank=True, help_text="{标准字段: [源列名, 取值]}：只在该列等于该值的行取此字段"
+    )
     watermark_column = models.CharField("增量水位列", max_length=64, blank=True)
     watermark_value = models.CharField("当前水位", max_length=64, blank=True)
     order = models.PositiveSmallIntegerField("导入顺序", default=0)

@@ -24,11 +24,12 @@ from zhengai.datacenter.mapping import MappingSpec
 from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, SourceSystem
 from zhengai.datacenter.registry import ROSTER_TABLES, registry_sync
 from zhengai.datacenter.reports import write_error_report
+from zhengai.datacenter.standard import TableKind
 from zhengai.datacenter.standard import table as standard_table
 
 log = logging.getLogger(__name__)
 
-FILE_KINDS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet"}
+FILE_KINDS = {".csv": "csv", ".txt": "csv", ".xlsx": "xlsx", ".parquet": "parquet", ".json": "push"}
 
 
 def run_dir(run: ImportRun) -> Path:
@@ -44,6 +45,7 @@ def mapping_spec(mapping: SourceMapping) -> MappingSpec:
         value_maps=mapping.value_maps or {},
         transforms=mapping.transforms or {},
         fixed_values=mapping.fixed_values or {},
+        conditions=mapping.conditions or {},
     )
 
 
@@ -81,9 +83,9 @@ def import_run_create(
         if not path.exists():
             raise SourceError(f"找不到文件“{path}”")
         if path.suffix.lower() not in FILE_KINDS:
-            raise SourceError(f"文件“{path.name}”的格式不受支持（支持 CSV、xlsx、Parquet）")
+            raise SourceError(f"文件“{path.name}”的格式不受支持（支持 CSV、xlsx、Parquet、JSON）")
         records.append(store.archive_raw(path))
-    if source.connector == ConnectorKind.FILES and not records:
+    if source.connector in (ConnectorKind.FILES, ConnectorKind.PUSH) and not records:
         raise SourceError("请至少选择一个文件")
     return ImportRun.objects.create(
         source=source,
@@ -116,6 +118,7 @@ def _progress(run: ImportRun) -> Callable[[int, str], None]:
 
 def _chunks(run: ImportRun, mapping: SourceMapping, spec: MappingSpec) -> Iterator[RawChunk]:
     source = run.source
+    incremental = standard_table(run.table).kind == TableKind.EVENT
     if source.connector == ConnectorKind.SQL:
         url = (source.config or {}).get("url", "")
         if not url:
@@ -124,8 +127,9 @@ def _chunks(run: ImportRun, mapping: SourceMapping, spec: MappingSpec) -> Iterat
             url,
             locator=mapping.locator,
             expected=spec.source_columns,
-            watermark_column=mapping.watermark_column,
-            watermark_value=mapping.watermark_value,
+            # Incremental reads suit event tables only: a partial roster would look like removals.
+            watermark_column=mapping.watermark_column if incremental else "",
+            watermark_value=mapping.watermark_value if incremental else "",
         )
         return
     sheet = mapping.locator.split("#", 1)[1] if "#" in (mapping.locator or "") else None
@@ -206,6 +210,8 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
     if not diff.has_changes:
         _finish(run, RunStatus.UNCHANGED, **counts, **report_fields, message=notices,
                 decision=f"全部 {diff.unchanged:,} 行与现有数据相同，数据中心不变{kept_note}")  # fmt: skip
+        if watermark:
+            SourceMapping.objects.filter(pk=mapping.pk).update(watermark_value=watermark[-1])
         return
     progress(75, "写入数据中心")
     files, total = pipeline.write(prepared, diff, version, run_id=run.pk, snapshot_date=run.snapshot_date)

@@ -1,197 +1,171 @@
-"""The direct loader: master data from the export files into the app database.
+"""Load the demo college through the data center: the same connectors, mappings and validation a
+college's own systems go through.
 
-It reads jiaowu.sqlite (专业, 课程), renshi.xlsx (教职工) and xuegong.xlsx (班级, 学生名册) back through
-the source mappings, maps the standard codes to the app's choices, and replaces the previous demo
-master data in one transaction. It stands in for the data-center import pipeline until that exists.
+Each source system of the demo becomes a `SourceSystem` (教务 through the SQL connector on
+jiaowu.sqlite; the others through the file connector), each export table a saved `SourceMapping`
+built from `sources.SOURCES`; then every standard table is imported as a batch in dependency order.
+Roster batches update the app database's master data (the data center's registry sync).
 """
 
 from __future__ import annotations
 
-from decimal import Decimal
+import shutil
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 from django.db import transaction
 
+from zhengai.datacenter import store
+from zhengai.datacenter.choices import ConnectorKind, RunStatus
+from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, SourceSystem
+from zhengai.datacenter.services import import_run_create, import_run_execute
+from zhengai.demo import sources as demo_sources
 from zhengai.demo.models import DemoBuild
-from zhengai.demo.readers import read_table
-from zhengai.org import choices
 from zhengai.org.models import Course, Major, OrgUnit, SchoolClass, Student, Teacher
 from zhengai.org.services import calendar_ensure, org_units_load_default
 
-BATCH = 2000
 CALENDAR = (2021, 2025)
-
-TEACHER_CATEGORY = {
-    "1": choices.TeacherCategory.FULL_TIME,
-    "2": choices.TeacherCategory.EXTERNAL_PART_TIME,
-    "3": choices.TeacherCategory.EXTERNAL_ADJUNCT,
-    "4": choices.TeacherCategory.INTERNAL_PART_TIME,
-}
-TITLE = {
-    "1": choices.TeacherTitle.SENIOR,
-    "2": choices.TeacherTitle.ASSOCIATE,
-    "3": choices.TeacherTitle.INTERMEDIATE,
-    "4": choices.TeacherTitle.JUNIOR,
-    "9": choices.TeacherTitle.NONE,
-}
-DEGREE = {
-    "1": choices.Degree.DOCTOR,
-    "2": choices.Degree.MASTER,
-    "3": choices.Degree.BACHELOR,
-    "9": choices.Degree.NONE,
-}
-STAGE = {
-    "1": choices.TeacherStage.NOVICE,
-    "2": choices.TeacherStage.BACKBONE,
-    "3": choices.TeacherStage.LEADER,
-    "4": choices.TeacherStage.MASTER,
-}
-TIER = {"1": choices.MajorTier.PROVINCIAL, "2": choices.MajorTier.COLLEGE, "3": choices.MajorTier.CULTIVATING}
-COURSE_KIND = {
-    "1": choices.CourseKind.PUBLIC,
-    "2": choices.CourseKind.FOUNDATION,
-    "3": choices.CourseKind.CORE,
-    "4": choices.CourseKind.ELECTIVE,
-}
-STUDENT_STATUS = {
-    "01": choices.StudentStatus.ENROLLED,
-    "02": choices.StudentStatus.SUSPENDED,
-    "03": choices.StudentStatus.WITHDRAWN,
-    "04": choices.StudentStatus.TRANSFERRED,
-    "05": choices.StudentStatus.GRADUATED,
-    "06": choices.StudentStatus.SUSPENDED,  # 保留学籍: the app has no own status for it
-}
 MASTER_MODELS = (Student, SchoolClass, Course, Major, Teacher)
+
+# The demo's source systems: code, name, owner unit, connector, sync period (minutes), expected update (days).
+SYSTEMS = {
+    "教务": ("jiaowu", "教务管理系统", "jwc", ConnectorKind.SQL, 60, 7),
+    "人事": ("renshi", "人事管理系统", "rsc", ConnectorKind.FILES, 0, 90),
+    "学工": ("xuegong", "学生工作管理系统", "xsc", ConnectorKind.FILES, 0, 30),
+    "一卡通": ("yikatong", "校园一卡通", "cwc", ConnectorKind.FILES, 0, 7),
+    "后勤": ("houqin", "后勤门禁系统", "hqc", ConnectorKind.FILES, 0, 7),
+    "图书": ("tushu", "图书管理系统", "tsg", ConnectorKind.FILES, 0, 30),
+    "心理健康": ("xinli", "心理健康测评系统", "xsc", ConnectorKind.FILES, 0, 180),
+    "招生就业": ("zhaojiu", "招生就业管理系统", "zjc", ConnectorKind.FILES, 0, 365),
+    "资产": ("zichan", "资产管理系统", "cwc", ConnectorKind.FILES, 0, 365),
+    "财务": ("caiwu", "财务管理系统", "cwc", ConnectorKind.FILES, 0, 365),
+}
+# Rosters first, in reference order; then everything else in the order the sources list it.
+FIRST = ("departments", "teachers", "majors", "courses", "classes", "students")
+TRANSFORMS = {
+    demo_sources.YearLabel: "academic_year_label",
+    demo_sources.YearOfMonth: "year_of_month",
+    demo_sources.MinSec: "minutes_seconds",
+}
 
 
 class DemoLoadRefused(Exception):
     """The database holds master data that no demo build wrote."""
 
 
-def _rows(table: dict) -> list[dict]:
-    names = list(table)
-    return [dict(zip(names, values, strict=True)) for values in zip(*table.values(), strict=True)]
+class DemoImportFailed(Exception):
+    """A demo batch did not land; the message says which and why."""
 
 
 def has_foreign_master_data() -> bool:
     return not DemoBuild.objects.exists() and any(m.objects.exists() for m in MASTER_MODELS)
 
 
-def master_data_delete() -> None:
-    for model in MASTER_MODELS:
-        model.objects.all().delete()
+def _mapping_fields(src: demo_sources.SourceTable) -> dict:
+    columns, transforms, value_maps, conditions = {}, {}, {}, {}
+    for col in src.mapped:
+        columns.setdefault(col.field, col.header)
+        transform = TRANSFORMS.get(type(col.conv))
+        if transform:
+            transforms[col.field] = transform
+        if isinstance(col.conv, demo_sources.Bool) and str(col.conv.true) not in ("是", "1"):
+            value_maps[col.field] = {str(col.conv.true): "是", str(col.conv.false): "否"}
+        if col.when:
+            conditions[col.field] = list(col.when)
+    if src.fmt == "sqlite":
+        locator = src.part
+    elif src.fmt == "xlsx":
+        locator = f"{src.file}#{src.part}"
+    else:
+        locator = src.file.replace("{term}", "*")
+    return {
+        "columns": columns,
+        "transforms": transforms,
+        "value_maps": value_maps,
+        "conditions": conditions,
+        "locator": locator,
+    }
 
 
 @transaction.atomic
-def load_master_data(*, out_dir: Path, seed: int, students: int, replace_foreign: bool = False) -> dict[str, int]:
-    """Replace the demo master data with what the export files in `out_dir` hold. Returns row counts."""
+def demo_sources_configure(out_dir: Path) -> dict[str, SourceSystem]:
+    """Create the demo's source systems and their saved mappings (replacing earlier ones)."""
+    units = {u.code: u for u in OrgUnit.objects.all()}
+    systems: dict[str, SourceSystem] = {}
+    for label, (code, name, unit, connector, minutes, days) in SYSTEMS.items():
+        config = {"url": f"sqlite:///{Path(out_dir) / demo_sources.JW_DB}"} if connector == ConnectorKind.SQL else {}
+        systems[label], _ = SourceSystem.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "owner_unit": units.get(unit),
+                "connector": connector,
+                "config": config,
+                "schedule_minutes": minutes,
+                "expected_every_days": days,
+            },
+        )
+    order = {name: i for i, name in enumerate([*FIRST, *(s.table for s in demo_sources.SOURCES)])}
+    for src in demo_sources.SOURCES:
+        SourceMapping.objects.update_or_create(
+            source=systems[src.system],
+            table=src.table,
+            defaults={**_mapping_fields(src), "order": order[src.table]},
+        )
+    return systems
+
+
+def demo_data_reset() -> None:
+    """Forget the previous demo: its batches, data-center files and master data."""
+    ImportRun.objects.all().delete()
+    DatasetVersion.objects.all().delete()
+    SourceMapping.objects.all().delete()
+    SourceSystem.objects.all().delete()
+    for model in MASTER_MODELS:
+        model.objects.all().delete()
+    shutil.rmtree(store.root(), ignore_errors=True)
+
+
+def load_through_datacenter(
+    *,
+    out_dir: Path,
+    seed: int,
+    students: int,
+    replace_foreign: bool = False,
+    report: Callable[[str], None] = lambda _: None,
+) -> dict[str, int]:
+    """Import every export of the demo college through the data center. Returns master-data counts."""
     if has_foreign_master_data() and not replace_foreign:
         raise DemoLoadRefused(
             "数据库中已有不是由演示数据生成的主数据（教师、专业、课程、班级或学生）。"
             "为避免覆盖真实数据，已停止；确需替换时请加 --replace-existing。"
         )
     out_dir = Path(out_dir)
-    teachers = _rows(read_table(out_dir, "teachers"))
-    majors = _rows(read_table(out_dir, "majors"))
-    courses = _rows(read_table(out_dir, "courses"))
-    classes = _rows(read_table(out_dir, "classes"))
-    roster = _rows(read_table(out_dir, "students"))
-
+    demo_data_reset()
     org_units_load_default()
     calendar_ensure(first_start_year=CALENDAR[0], last_start_year=CALENDAR[1])
-    master_data_delete()
-    units = {u.code: u for u in OrgUnit.objects.all()}
-
-    teacher_objs = [
-        Teacher(
-            staff_no=r["staff_no"],
-            name=r["name"],
-            gender=r["gender"],
-            birth_year=r["birth_year"],
-            category=TEACHER_CATEGORY[r["category"]],
-            title=TITLE[r["title_level"]],
-            degree=DEGREE[r["degree"]],
-            is_dual_qualified=bool(r["dual_qualified"]),
-            department=units.get(r["dept_code"]) if r["dept_code"] else None,
-            stage=STAGE.get(r["stage"] or "", ""),
-            employer=r["employer"] or "",
-            active=True,
-        )
-        for r in teachers
-    ]
-    Teacher.objects.bulk_create(teacher_objs, batch_size=BATCH)
-    by_staff = {t.staff_no: t for t in teacher_objs}
-
-    major_objs = [
-        Major(
-            code=r["major_code"],
-            name=r["major_name"],
-            tier=TIER[r["tier"]],
-            department=units[r["dept_code"]],
-            leader=by_staff.get(r["leader_staff_no"]),
-            duration_years=r["duration"],
-            established_year=r["established_year"],
-            active=bool(r["enrolling"]),
-        )
-        for r in majors
-    ]
-    Major.objects.bulk_create(major_objs, batch_size=BATCH)
-    by_major = {m.code: m for m in major_objs}
-
-    Course.objects.bulk_create(
-        (
-            Course(
-                code=r["course_code"],
-                name=r["course_name"],
-                kind=COURSE_KIND[r["course_kind"]],
-                department=units[r["dept_code"]],
-                major=by_major.get(r["major_code"]),
-                theory_hours=r["theory_hours"],
-                practice_hours=r["practice_hours"],
-                credits=Decimal(str(r["credits"])),
-                leader=by_staff.get(r["leader_staff_no"]),
+    systems = demo_sources_configure(out_dir)
+    tables = sorted(demo_sources.SOURCES, key=lambda s: (s.table not in FIRST, FIRST.index(s.table) if s.table in FIRST else 0))
+    for src in tables:
+        source = systems[src.system]
+        paths = []
+        if source.connector == ConnectorKind.FILES:
+            pattern = src.file.replace("{term}", "*")
+            paths = sorted(out_dir.glob(pattern))
+        started = time.perf_counter()
+        run = import_run_execute(run=import_run_create(source=source, table=src.table, paths=paths))
+        if run.status != RunStatus.COMMITTED:
+            raise DemoImportFailed(
+                f"演示数据“{src.table}”导入未成功（{run.get_status_display()}）：{run.decision or run.message}"
             )
-            for r in courses
-        ),
-        batch_size=BATCH,
-    )
-
-    class_objs = [
-        SchoolClass(
-            code=r["class_code"],
-            name=r["class_name"],
-            major=by_major[r["major_code"]],
-            cohort=r["cohort"],
-            adviser=by_staff.get(r["adviser_staff_no"]),
-        )
-        for r in classes
-    ]
-    SchoolClass.objects.bulk_create(class_objs, batch_size=BATCH)
-    by_class = {c.code: c for c in class_objs}
-
-    Student.objects.bulk_create(
-        (
-            Student(
-                student_no=r["student_no"],
-                name=r["name"],
-                gender=r["gender"],
-                birth_date=r["birth_date"],
-                major=by_major[r["major_code"]],
-                school_class=by_class[r["class_code"]],
-                cohort=r["cohort"],
-                status=STUDENT_STATUS[r["status"]],
-                status_changed=r["status_date"],
-            )
-            for r in roster
-        ),
-        batch_size=BATCH,
-    )
+        report(f"  {src.system:<6}{src.table:<26}{run.rows_total:>12,} 行  {time.perf_counter() - started:6.1f} 秒")
     counts = {
-        "teachers": len(teacher_objs),
-        "majors": len(major_objs),
-        "courses": len(courses),
-        "classes": len(class_objs),
-        "students": len(roster),
+        "teachers": Teacher.objects.count(),
+        "majors": Major.objects.count(),
+        "courses": Course.objects.count(),
+        "classes": SchoolClass.objects.count(),
+        "students": Student.objects.count(),
     }
     DemoBuild.objects.create(seed=seed, students=students, out_dir=str(out_dir), row_counts=counts)
     return counts

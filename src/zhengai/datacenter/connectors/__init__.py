@@ -28,13 +28,16 @@ class RawChunk:
     row_errors: tuple[tuple[int | None, str, str], ...] = ()
     # For incremental SQL sync: the highest watermark value in this chunk (rows come in order).
     watermark: str | None = None
+    # Optional: given (row number, source column) of cells validation found empty, explain those that
+    # only look empty (an xlsx formula cell saved without its result); asked only when needed.
+    explain_blank: Callable[[list[tuple[int, str]]], dict[tuple[int, str], str]] | None = None
 
     def rows(self) -> pa.Array:
         if self.row_numbers is not None:
             return self.row_numbers
-        import pyarrow.compute as pc
+        import numpy as np
 
-        return pc.add(pa.array(range(self.table.num_rows), pa.int64()), self.first_row)
+        return pa.array(np.arange(self.first_row, self.first_row + self.table.num_rows, dtype=np.int64))
 
 
 Reader = Callable[..., Iterator[RawChunk]]
@@ -50,7 +53,7 @@ def register(kind: str) -> Callable[[Reader], Reader]:
 
 
 def reader_for(kind: str) -> Reader:
-    from zhengai.datacenter.connectors import files, sql  # noqa: F401  (registration)
+    from zhengai.datacenter.connectors import files, push, sql  # noqa: F401  (registration)
 
     try:
         return _REGISTRY[kind]

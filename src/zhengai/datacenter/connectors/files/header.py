@@ -40,7 +40,10 @@ def find_header(
         raise SourceError(f"文件“{file}”中找不到表头：前 {len(first_rows)} 行里没有一行包含应有的列名（如 {shown}）")
     if best != declared:
         notices.append(f"文件“{file}”的表头在第 {best + 1} 行（前面的 {best} 行是标题或合并表头，已跳过）")
-    names = [_norm(v) for v in first_rows[best]]
+    # Report each column under the name the mapping uses ("经费（元）"), however the file wrote it
+    # ("经费(元)", "经费 （元）"): matching is on the normalised form.
+    canonical = {_norm(e): e for e in expected}
+    names = [canonical.get(_norm(v), _norm(v)) for v in first_rows[best]]
     return best, names, notices
 
 

@@ -15,7 +15,7 @@ from django.db.migrations.executor import MigrationExecutor
 
 from zhengai.datacenter.standard import TABLES
 from zhengai.demo import services
-from zhengai.demo.loader import DemoLoadRefused, load_master_data
+from zhengai.demo.loader import DemoImportFailed, DemoLoadRefused, load_through_datacenter
 
 
 class Command(BaseCommand):
@@ -47,11 +47,16 @@ class Command(BaseCommand):
         load_seconds, counts, users = None, {}, []
         if not options["exports_only"]:
             started = time.perf_counter()
+            self.stdout.write("正在通过数据中心导入各业务系统数据（校验、入库、同步主数据）……")
             try:
-                counts = load_master_data(
-                    out_dir=out_dir, seed=seed, students=students, replace_foreign=options["replace_existing"]
+                counts = load_through_datacenter(
+                    out_dir=out_dir,
+                    seed=seed,
+                    students=students,
+                    replace_foreign=options["replace_existing"],
+                    report=self.stdout.write,
                 )
-            except DemoLoadRefused as exc:
+            except (DemoLoadRefused, DemoImportFailed) as exc:
                 raise CommandError(str(exc)) from exc
             users = services.demo_accounts_ensure()
             load_seconds = time.perf_counter() - started
