@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
 
+from zhengai.accounts.choices import COLLEGE_WIDE_ROLES
+
 
 @dataclass
 class NavItem:
@@ -40,8 +42,9 @@ _SECTIONS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
     (
         "数据中心",
         "database",
-        [("数据标准（数据字典）", "datacenter:dictionary"), ("专业", "org:majors"), ("课程", "org:courses"),
-         ("班级", "org:classes"), ("教师", "org:teachers"), ("学生", "org:students")],
+        [("数据标准（数据字典）", "datacenter:dictionary"), ("数据源", "datacenter:sources"),
+         ("采集批次", "datacenter:runs"), ("数据质量", "datacenter:quality"), ("专业", "org:majors"),
+         ("课程", "org:courses"), ("班级", "org:classes"), ("教师", "org:teachers"), ("学生", "org:students")],
     ),
     ("监测预警", "bell", [("预警事项", None)]),
     ("诊改", "refresh", [("诊改周期", None)]),
@@ -50,8 +53,18 @@ _SECTIONS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
      [("部门与五纵归属", "org:units"), ("校历", "org:calendar"), ("审计日志", "audit:log")]),
 ]  # fmt: skip
 
+
+def _college_wide(user) -> bool:
+    return user.is_superuser or user.role in COLLEGE_WIDE_ROLES
+
+
 # Pages that only some roles may open are left out of the others' navigation.
-_PERMISSIONS: dict[str, Callable[[object], bool]] = {"audit:log": lambda user: user.can_read_audit_log}
+_PERMISSIONS: dict[str, Callable[[object], bool]] = {
+    "audit:log": lambda user: user.can_read_audit_log,
+    "datacenter:sources": _college_wide,
+    "datacenter:runs": _college_wide,
+    "datacenter:quality": _college_wide,
+}
 
 
 def navigation_for(user, path: str) -> list[NavSection]:

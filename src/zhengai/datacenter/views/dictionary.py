@@ -1,3 +1,5 @@
+"""数据标准（数据字典）: every standard table and code set, read from the one declaration in code."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -1,0 +1,329 @@
+"""Forms of the data-center pages: file upload, the runs filter and the mapping editor."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django import forms
+
+from zhengai.datacenter.choices import ConnectorKind, RunStatus
+from zhengai.datacenter.mapping import TRANSFORMS, MappingSpec
+from zhengai.datacenter.models import SourceMapping, SourceSystem
+from zhengai.datacenter.services import FILE_KINDS
+from zhengai.datacenter.standard import CODE_SETS, Field, FieldType, StandardTable
+from zhengai.datacenter.standard import table as standard_table
+
+ACCEPT = ",".join(sorted(FILE_KINDS))
+_FORMAT_NAMES = {".csv": "CSV", ".txt": "CSV", ".xlsx": "xlsx", ".parquet": "Parquet", ".json": "JSON"}
+FORMATS = "、".join(dict.fromkeys(_FORMAT_NAMES.get(ext, ext.lstrip(".")) for ext in FILE_KINDS))
+SAMPLE_SUFFIXES = (".csv", ".txt", ".xlsx", ".parquet")  # what the editor can read a header from
+
+
+def unsupported(name: str) -> str:
+    return f"文件“{name}”的格式不受支持（支持 {FORMATS}）"
+
+
+SAMPLE_MAX_BYTES = 20 * 1024 * 1024
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """One or more files; each must be a format the connectors read."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"class": "form-control", "accept": ACCEPT}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list:
+        uploads = [d for d in (data if isinstance(data, list | tuple) else [data]) if d]
+        if not uploads:
+            raise forms.ValidationError("请至少选择一个文件")
+        cleaned = [super(MultipleFileField, self).clean(d, initial) for d in uploads]
+        for upload in cleaned:
+            if Path(upload.name).suffix.lower() not in FILE_KINDS:
+                raise forms.ValidationError(unsupported(upload.name))
+        return cleaned
+
+
+def table_label(name: str) -> str:
+    try:
+        t = standard_table(name)
+    except KeyError:
+        return name
+    return f"{t.label}（{t.name}）"
+
+
+class UploadForm(forms.Form):
+    table = forms.ChoiceField(label="标准数据表")
+    files = MultipleFileField(
+        label="数据文件",
+        help_text="CSV（UTF-8 或 GBK）、xlsx 或 Parquet，可一次选多个",
+        error_messages={"empty": "上传的文件是空的，没有任何内容"},
+    )
+    dry_run = forms.BooleanField(label="试运行", required=False, help_text="只校验并给出错误报告，不写入数据中心")
+    snapshot_date = forms.DateField(
+        label="快照时点",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
+        help_text="名册类（快照）表的数据时点；不填则取导入当天",
+    )
+
+    def __init__(self, *args: Any, source: SourceSystem, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["table"].choices = [(m.table, table_label(m.table)) for m in source.mappings.all()]
+        self.fields["table"].widget.attrs["class"] = "form-select"
+        self.fields["dry_run"].widget.attrs["class"] = "form-check-input"
+
+
+class RunFilterForm(forms.Form):
+    """Filters of the runs list. An invalid value is ignored rather than reported."""
+
+    source = forms.ModelChoiceField(
+        label="数据源", queryset=SourceSystem.objects.order_by("code"), to_field_name="code", required=False,
+        empty_label="全部数据源",
+    )  # fmt: skip
+    table = forms.ChoiceField(label="标准数据表", required=False)
+    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部状态"), *RunStatus.choices])
+
+    def __init__(self, *args: Any, tables: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["table"].choices = [("", "全部标准表"), *tables]
+        for f in self.fields.values():
+            f.widget.attrs["class"] = "form-select"
+
+    def filters(self) -> dict[str, Any]:
+        self.is_valid()
+        cleaned = getattr(self, "cleaned_data", {})
+        return {k: v for k, v in cleaned.items() if v not in (None, "")}
+
+
+class SampleForm(forms.Form):
+    sample = forms.FileField(
+        label="样例文件",
+        widget=forms.ClearableFileInput(attrs={"class": "form-control", "accept": ",".join(SAMPLE_SUFFIXES)}),
+        help_text="源系统导出的文件，前几十行即可；用来读取列名并预览",
+        error_messages={"empty": "样例文件是空的，没有任何内容", "required": "请选择样例文件"},
+    )
+
+    def clean_sample(self):
+        upload = self.cleaned_data["sample"]
+        if Path(upload.name).suffix.lower() not in SAMPLE_SUFFIXES:
+            raise forms.ValidationError(f"文件“{upload.name}”的格式不受支持（样例支持 CSV、xlsx、Parquet）")
+        if upload.size > SAMPLE_MAX_BYTES:
+            raise forms.ValidationError("样例文件请控制在 20 MB 以内（取源文件的前几十行即可）")
+        return upload
+
+
+@dataclass
+class FieldRow:
+    """One standard field in the mapping editor, with its inputs."""
+
+    field: Field
+    primary_key: bool
+    column: forms.BoundField
+    transform: forms.BoundField
+    fixed: forms.BoundField
+    value_map: forms.BoundField | None
+    suggested: bool
+    code_hint: str
+
+
+SAMPLE_TOKEN = re.compile(r"^[0-9a-f]{32}$")
+
+
+def parse_value_map(text: str, field: Field) -> dict[str, str]:
+    """'源值=代码' per line → {源值: 代码}; the code must be in the field's code set."""
+    pairs: dict[str, str] = {}
+    code_set = CODE_SETS.get(field.code_set) if field.code_set else None
+    for number, line in enumerate(text.splitlines(), start=1):
+        line = line.strip()
+        if not line:
+            continue
+        left, sep, right = line.replace("＝", "=").partition("=")
+        left, right = left.strip(), right.strip()
+        if not sep or not left or not right:
+            raise forms.ValidationError(f"第 {number} 行“{line}”应写成“源值=代码”")
+        if code_set is not None and right not in code_set.code_values:
+            raise forms.ValidationError(f"第 {number} 行：“{right}”不是代码集“{code_set.label}”中的代码")
+        pairs[left] = right
+    return pairs
+
+
+def format_value_map(pairs: dict[str, str]) -> str:
+    return "\n".join(f"{k}={v}" for k, v in pairs.items())
+
+
+class MappingForm(forms.Form):
+    """Which source column holds each standard field, with transforms, fixed values and code maps."""
+
+    header_row = forms.IntegerField(label="表头所在行", min_value=1, max_value=50, initial=1)
+    pattern = forms.CharField(label="文件名模式", required=False, max_length=200)
+    sheet = forms.CharField(label="工作表", required=False, max_length=50)
+    sample = forms.CharField(required=False, widget=forms.HiddenInput)
+    sample_name = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        table: StandardTable,
+        source: SourceSystem,
+        columns: list[str],
+        missing_columns: list[str] = (),
+        suggested: set[str] = frozenset(),
+        sheets: list[str] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.table, self.source, self.suggested = table, source, set(suggested)
+        self.is_sql = source.connector == ConnectorKind.SQL
+        options = [("", "—（不导入）")] + [(c, c) for c in columns]
+        options += [(c, f"{c}（样例中没有此列）") for c in missing_columns if c not in columns]
+        transforms = [("", "不转换")] + [(key, label) for key, (label, _) in TRANSFORMS.items()]
+        for f in table.fields:
+            self.fields[f"col_{f.name}"] = forms.ChoiceField(label=f"{f.label}的源列", required=False, choices=options)
+            self.fields[f"tf_{f.name}"] = forms.ChoiceField(label=f"{f.label}的值转换", required=False,
+                                                            choices=transforms)  # fmt: skip
+            self.fields[f"fix_{f.name}"] = forms.CharField(label=f"{f.label}的固定值", required=False, max_length=200)
+            if f.type == FieldType.CODE:
+                self.fields[f"vm_{f.name}"] = forms.CharField(
+                    label=f"{f.label}的代码值对应", required=False, max_length=4000,
+                    widget=forms.Textarea(attrs={"rows": 2, "placeholder": "源值=代码，每行一条"}),
+                )  # fmt: skip
+        if self.is_sql:
+            self.fields["pattern"].label = "数据库表名"
+            self.fields["pattern"].required = True
+            del self.fields["sheet"]
+        self.sheets = list(sheets)
+        for name, f in self.fields.items():
+            widget = f.widget
+            if isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select form-select-sm"
+            elif not isinstance(widget, forms.HiddenInput):
+                widget.attrs["class"] = "form-control form-control-sm"
+            widget.attrs.setdefault("aria-label", f.label or name)
+
+    # ---------------------------------------------------------------- rendering
+
+    def field_rows(self) -> list[FieldRow]:
+        rows = []
+        for f in self.table.fields:
+            hint = ""
+            if f.code_set:
+                codes = CODE_SETS[f.code_set].codes
+                hint = "；".join(f"{code} {label}" for code, label in codes[:8]) + ("…" if len(codes) > 8 else "")
+            rows.append(
+                FieldRow(
+                    field=f,
+                    primary_key=f.name in self.table.primary_key,
+                    column=self[f"col_{f.name}"],
+                    transform=self[f"tf_{f.name}"],
+                    fixed=self[f"fix_{f.name}"],
+                    value_map=self[f"vm_{f.name}"] if f"vm_{f.name}" in self.fields else None,
+                    suggested=f.name in self.suggested,
+                    code_hint=hint,
+                )
+            )
+        return rows
+
+    # ---------------------------------------------------------------- cleaning
+
+    def clean_sample(self) -> str:
+        token = self.cleaned_data.get("sample", "")
+        if token and not SAMPLE_TOKEN.match(token):
+            raise forms.ValidationError("样例文件标识无效，请重新上传样例")
+        return token
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        self.value_maps: dict[str, dict[str, str]] = {}
+        for f in self.table.fields:
+            column, fixed = cleaned.get(f"col_{f.name}"), (cleaned.get(f"fix_{f.name}") or "").strip()
+            if column and fixed:
+                self.add_error(f"fix_{f.name}", "已选了源列，固定值请留空（两者只能用一个）")
+            if f"vm_{f.name}" in self.fields:
+                try:
+                    pairs = parse_value_map(cleaned.get(f"vm_{f.name}") or "", f)
+                except forms.ValidationError as exc:
+                    self.add_error(f"vm_{f.name}", exc)
+                else:
+                    if pairs:
+                        self.value_maps[f.name] = pairs
+        if not self.errors and not self.mapping_values()["columns"]:
+            raise forms.ValidationError("请至少为一个字段选择源列")
+        return cleaned
+
+    def mapping_values(self) -> dict[str, Any]:
+        """What the SourceMapping row will hold."""
+        data = self.cleaned_data
+        columns, transforms, fixed = {}, {}, {}
+        for f in self.table.fields:
+            if data.get(f"col_{f.name}"):
+                columns[f.name] = data[f"col_{f.name}"]
+            if data.get(f"tf_{f.name}"):
+                transforms[f.name] = data[f"tf_{f.name}"]
+            if (data.get(f"fix_{f.name}") or "").strip():
+                fixed[f.name] = data[f"fix_{f.name}"].strip()
+        locator = (data.get("pattern") or "").strip()
+        if not self.is_sql and (data.get("sheet") or "").strip():
+            locator = f"{locator or '*'}#{data['sheet'].strip()}"
+        return {
+            "columns": columns,
+            "value_maps": getattr(self, "value_maps", {}),
+            "transforms": transforms,
+            "fixed_values": fixed,
+            "header_row": data.get("header_row") or 1,
+            "locator": locator,
+        }
+
+    def spec(self) -> MappingSpec:
+        values = self.mapping_values()
+        return MappingSpec(
+            self.table,
+            columns=values["columns"],
+            value_maps=values["value_maps"],
+            transforms=values["transforms"],
+            fixed_values=values["fixed_values"],
+        )
+
+    def check_complete(self) -> bool:
+        """Before saving: every required field needs a source column or a fixed value."""
+        values = self.mapping_values()
+        for f in self.table.fields:
+            if f.required and f.name not in values["columns"] and f.name not in values["fixed_values"]:
+                self.add_error(f"col_{f.name}", f"“{f.label}”是必填字段，请选择源列或填写固定值")
+        return not self.errors
+
+
+def mapping_initial(mapping: SourceMapping | None, *, table: StandardTable, columns: list[str] | None,
+                    suggestion: dict[str, str]) -> tuple[dict[str, Any], set[str]]:  # fmt: skip
+    """Initial values of the editor: the saved mapping where the sample has its column, else the suggestion.
+
+    Returns the initial dict and the fields whose column comes from the suggestion.
+    """
+    initial: dict[str, Any] = {"header_row": 1}
+    suggested: set[str] = set()
+    if mapping is not None:
+        pattern, _, sheet = (mapping.locator or "").partition("#")
+        initial.update(header_row=mapping.header_row, pattern=pattern, sheet=sheet)
+    saved = mapping.columns if mapping else {}
+    for f in table.fields:
+        column = saved.get(f.name)
+        if column and (columns is None or column in columns):
+            initial[f"col_{f.name}"] = column
+        elif f.name in suggestion and not (mapping and f.name in (mapping.fixed_values or {})):
+            initial[f"col_{f.name}"] = suggestion[f.name]
+            suggested.add(f.name)
+        if mapping is not None:
+            if f.name in (mapping.transforms or {}):
+                initial[f"tf_{f.name}"] = mapping.transforms[f.name]
+            if f.name in (mapping.fixed_values or {}):
+                initial[f"fix_{f.name}"] = mapping.fixed_values[f.name]
+            if f.name in (mapping.value_maps or {}):
+                initial[f"vm_{f.name}"] = format_value_map(mapping.value_maps[f.name])
+    return initial, suggested

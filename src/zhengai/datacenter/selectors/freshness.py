@@ -1,0 +1,166 @@
+"""Freshness: how current a standard table is, from its last good batch and its source's update period.
+
+`freshness_of` decides (pure: last good batch, period, latest run, "now" → state); the others read
+the runs. A good batch is a committed or unchanged run that was not a dry run: either way the data
+center was confirmed to hold what the source had at that moment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import models
+from django.utils import timezone
+
+from zhengai.datacenter.choices import RunStatus
+from zhengai.datacenter.models import ImportRun, SourceMapping
+from zhengai.datacenter.standard import TABLES_BY_NAME
+
+GOOD_STATUSES = (RunStatus.COMMITTED, RunStatus.UNCHANGED)
+FAILING_STATUSES = (RunStatus.REJECTED, RunStatus.FAILED)
+DEFAULT_PERIOD_DAYS = 30
+
+
+class FreshnessState(models.TextChoices):
+    FRESH = "fresh", "按期更新"
+    FAILING = "failing", "最近一次导入未成功"
+    STALE = "stale", "已过期"
+    NONE = "none", "暂无数据"
+
+
+FRESHNESS_COLOURS = {
+    FreshnessState.FRESH: "green",
+    FreshnessState.FAILING: "orange",
+    FreshnessState.STALE: "red",
+    FreshnessState.NONE: "red",
+}
+_SEVERITY = {FreshnessState.FRESH: 0, FreshnessState.FAILING: 1, FreshnessState.STALE: 2, FreshnessState.NONE: 3}
+
+
+@dataclass(frozen=True)
+class Freshness:
+    """How current some data is: its last good batch, that batch's age and the expected period."""
+
+    state: FreshnessState
+    as_of: dt.datetime | None  # when the last good batch finished
+    age_days: int | None
+    period_days: int | None
+    run_id: int | None = None
+    note: str = ""  # why the state is what it is, for a tooltip
+
+    @property
+    def colour(self) -> str:
+        return FRESHNESS_COLOURS[self.state]
+
+    @property
+    def state_label(self) -> str:
+        return self.state.label
+
+    @property
+    def healthy(self) -> bool:
+        return self.state == FreshnessState.FRESH
+
+    @property
+    def age_text(self) -> str:
+        if self.age_days is None:
+            return ""
+        return "今天" if self.age_days == 0 else f"{self.age_days} 天前"
+
+    @property
+    def short_label(self) -> str:
+        return self.age_text if self.as_of is not None else "暂无数据"
+
+    @property
+    def label(self) -> str:
+        if self.as_of is None:
+            return "暂无数据"
+        return f"数据截至 {timezone.localtime(self.as_of):%Y-%m-%d}（{self.age_text}）"
+
+    @property
+    def title(self) -> str:
+        parts = [self.state.label]
+        if self.period_days:
+            parts.append(f"应每 {self.period_days} 天更新")
+        if self.run_id:
+            parts.append(f"最近成功批次 #{self.run_id}")
+        if self.note:
+            parts.append(self.note)
+        return "；".join(parts)
+
+
+def freshness_of(
+    *,
+    last_good_at: dt.datetime | None,
+    period_days: int | None,
+    now: dt.datetime,
+    last_run_status: str | None = None,
+    run_id: int | None = None,
+    note: str = "",
+) -> Freshness:
+    """Pure: stale when the last good batch is older than the period, failing when the latest run failed."""
+    if last_good_at is None:
+        return Freshness(FreshnessState.NONE, None, None, period_days, None, note or "还没有成功入库的批次")
+    age = (timezone.localdate(now) - timezone.localtime(last_good_at).date()).days
+    age = max(age, 0)
+    if period_days and age > period_days:
+        state = FreshnessState.STALE
+    elif last_run_status in FAILING_STATUSES:
+        state = FreshnessState.FAILING
+        note = note or f"最近一次批次{RunStatus(last_run_status).label}"
+    else:
+        state = FreshnessState.FRESH
+    return Freshness(state, last_good_at, age, period_days, run_id, note)
+
+
+def worst(items: Iterable[Freshness]) -> Freshness:
+    """Pure: a figure drawn from several tables is as current as the stalest of them."""
+    items = list(items)
+    if not items:
+        return Freshness(FreshnessState.NONE, None, None, None, note="没有对应的标准数据表")
+    return max(items, key=lambda f: (_SEVERITY[f.state], f.age_days if f.age_days is not None else 10**6))
+
+
+def latest_runs(**filters) -> tuple[ImportRun | None, ImportRun | None]:
+    """(last good run, last finished run) among real (not dry) runs matching the filters."""
+    real = ImportRun.objects.filter(dry_run=False, finished_at__isnull=False, **filters).select_related("source")
+    good = real.filter(status__in=GOOD_STATUSES).order_by("-finished_at", "-id").first()
+    last = real.filter(status__in=RunStatus.finished()).order_by("-finished_at", "-id").first()
+    return good, last
+
+
+def table_freshness(table: str, *, now: dt.datetime | None = None) -> Freshness:
+    """Freshness of one standard table, whichever source delivered it."""
+    now = now or timezone.now()
+    good, last = latest_runs(table=table)
+    if good is not None:
+        period = good.source.expected_every_days
+    else:
+        periods = SourceMapping.objects.filter(table=table).values_list("source__expected_every_days", flat=True)
+        period = min(periods, default=DEFAULT_PERIOD_DAYS)
+    label = TABLES_BY_NAME[table].label if table in TABLES_BY_NAME else table
+    return freshness_of(
+        last_good_at=good.finished_at if good else None,
+        period_days=period,
+        now=now,
+        last_run_status=last.status if last else None,
+        run_id=good.pk if good else None,
+        note="" if good else f"“{label}”表还没有成功入库的批次",
+    )
+
+
+def freshness_for_tables(tables: list[str], *, now: dt.datetime | None = None) -> Freshness:
+    """Freshness of a figure computed from these standard tables: that of the stalest one.
+
+    The note names the table that decides it, so a tooltip can say which source to chase.
+    """
+    now = now or timezone.now()
+    by_table = {t: table_freshness(t, now=now) for t in dict.fromkeys(tables)}
+    result = worst(by_table.values())
+    if len(by_table) > 1 and result.as_of is not None:
+        stalest = next(t for t, f in by_table.items() if f is result)
+        label = TABLES_BY_NAME[stalest].label if stalest in TABLES_BY_NAME else stalest
+        note = f"取决于“{label}”表" + (f"；{result.note}" if result.note else "")
+        result = Freshness(result.state, result.as_of, result.age_days, result.period_days, result.run_id, note)
+    return result
