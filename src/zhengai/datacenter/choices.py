@@ -42,3 +42,18 @@ class RowOutcome(models.TextChoices):
     UPDATED = "updated", "更新"
     UNCHANGED = "unchanged", "未变"
     INVALID = "invalid", "无效"
+
+
+class FreshnessState(models.TextChoices):
+    FRESH = "fresh", "按期更新"
+    FAILING = "failing", "最近一次导入未成功"
+    STALE = "stale", "已过期"
+    NONE = "none", "暂无数据"
+
+
+FRESHNESS_COLOURS = {
+    FreshnessState.FRESH: "green",
+    FreshnessState.FAILING: "orange",
+    FreshnessState.STALE: "red",
+    FreshnessState.NONE: "red",
+}

@@ -17,10 +17,10 @@ from django.db import transaction
 from django.utils import timezone
 
 from zhengai.audit.services import audit_record
-from zhengai.datacenter import pipeline, store
+from zhengai.datacenter import pipeline, standard, store
 from zhengai.datacenter.choices import ConnectorKind, InvalidPolicy, RunStatus
 from zhengai.datacenter.connectors import RawChunk, SourceError, reader_for
-from zhengai.datacenter.mapping import MappingSpec
+from zhengai.datacenter.mapping import TRANSFORMS, MappingSpec
 from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, SourceSystem
 from zhengai.datacenter.registry import ROSTER_TABLES, registry_sync
 from zhengai.datacenter.reports import write_error_report
@@ -224,7 +224,6 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
         if watermark:
             SourceMapping.objects.filter(pk=mapping.pk).update(watermark_value=watermark[-1])
     if table.name in ROSTER_TABLES:
-        progress(95, "同步主数据")
         registry_sync(tables=(table.name,))
 
 
@@ -315,3 +314,49 @@ def _alive(pid: int) -> bool:
     except PermissionError:
         return True
     return True
+
+
+# ------------------------------------------------------------------------------------------ mappings
+
+
+def _mapping_snapshot(mapping: SourceMapping | None) -> dict | None:
+    """A mapping as the audit log shows it: one line per field, so changes read item by item."""
+    if mapping is None:
+        return None
+    return _mapping_lines(mapping.table, {
+        "columns": mapping.columns, "value_maps": mapping.value_maps or {}, "transforms": mapping.transforms or {},
+        "fixed_values": mapping.fixed_values or {}, "header_row": mapping.header_row, "locator": mapping.locator,
+    })  # fmt: skip
+
+
+def _mapping_lines(table_name: str, values: dict) -> dict:
+    table = standard.table(table_name)
+    label = {f.name: f"{f.label}（{f.name}）" for f in table.fields}
+    return {
+        "列对应": [f"{label.get(k, k)} ← {v}" for k, v in values["columns"].items()],
+        "代码值对应": [
+            f"{label.get(k, k)}：{src}→{code}" for k, m in values["value_maps"].items() for src, code in m.items()
+        ],
+        "值转换": [f"{label.get(k, k)}：{TRANSFORMS.get(v, (v,))[0]}" for k, v in values["transforms"].items()],
+        "固定值": [f"{label.get(k, k)} = {v}" for k, v in values["fixed_values"].items()],
+        "表头所在行": values["header_row"],
+        "位置": values["locator"] or "（任意文件）",
+    }
+
+
+@transaction.atomic
+def source_mapping_save(*, source: SourceSystem, table: str, values: dict, by) -> SourceMapping:
+    """Create or change the mapping of one source and standard table; audited with before and after."""
+    mapping = SourceMapping.objects.select_for_update().filter(source=source, table=table).first()
+    before = _mapping_snapshot(mapping)
+    if mapping is None:
+        order = (source.mappings.order_by("-order").values_list("order", flat=True).first() or 0) + 1
+        mapping = SourceMapping(source=source, table=table, order=order)
+    for key, value in values.items():
+        setattr(mapping, key, value)
+    mapping.save()
+    after = _mapping_snapshot(mapping)
+    if before != after:
+        action = "修改字段映射" if before else "新建字段映射"
+        audit_record(actor=by, action=action, obj=mapping, before=before, after=after)
+    return mapping

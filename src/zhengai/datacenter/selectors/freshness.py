@@ -11,10 +11,9 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import models
 from django.utils import timezone
 
-from zhengai.datacenter.choices import RunStatus
+from zhengai.datacenter.choices import FRESHNESS_COLOURS, FreshnessState, RunStatus
 from zhengai.datacenter.models import ImportRun, SourceMapping
 from zhengai.datacenter.standard import TABLES_BY_NAME
 
@@ -23,19 +22,6 @@ FAILING_STATUSES = (RunStatus.REJECTED, RunStatus.FAILED)
 DEFAULT_PERIOD_DAYS = 30
 
 
-class FreshnessState(models.TextChoices):
-    FRESH = "fresh", "按期更新"
-    FAILING = "failing", "最近一次导入未成功"
-    STALE = "stale", "已过期"
-    NONE = "none", "暂无数据"
-
-
-FRESHNESS_COLOURS = {
-    FreshnessState.FRESH: "green",
-    FreshnessState.FAILING: "orange",
-    FreshnessState.STALE: "red",
-    FreshnessState.NONE: "red",
-}
 _SEVERITY = {FreshnessState.FRESH: 0, FreshnessState.FAILING: 1, FreshnessState.STALE: 2, FreshnessState.NONE: 3}
 
 

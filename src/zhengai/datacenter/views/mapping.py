@@ -10,16 +10,15 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
-from zhengai.audit.services import audit_record
 from zhengai.datacenter import forms, selectors, standard
 from zhengai.datacenter.connectors import SourceError
-from zhengai.datacenter.mapping import TRANSFORMS, suggest
+from zhengai.datacenter.mapping import suggest
 from zhengai.datacenter.models import SourceMapping, SourceSystem
+from zhengai.datacenter.services import source_mapping_save
 from zhengai.datacenter.views.access import can_operate, readers_only, require_operator
 from zhengai.datacenter.views.sources import safe_name
 
@@ -54,49 +53,6 @@ def _sample_path(token: str, name: str) -> Path | None:
         return None
     path = _samples_dir() / token / Path(name).name
     return path if path.is_file() else None
-
-
-def _mapping_snapshot(mapping: SourceMapping | None) -> dict | None:
-    """A mapping as the audit log shows it: one line per field, so changes read item by item."""
-    if mapping is None:
-        return None
-    return _mapping_lines(mapping.table, {
-        "columns": mapping.columns, "value_maps": mapping.value_maps or {}, "transforms": mapping.transforms or {},
-        "fixed_values": mapping.fixed_values or {}, "header_row": mapping.header_row, "locator": mapping.locator,
-    })  # fmt: skip
-
-
-def _mapping_lines(table_name: str, values: dict) -> dict:
-    table = standard.table(table_name)
-    label = {f.name: f"{f.label}（{f.name}）" for f in table.fields}
-    return {
-        "列对应": [f"{label.get(k, k)} ← {v}" for k, v in values["columns"].items()],
-        "代码值对应": [
-            f"{label.get(k, k)}：{src}→{code}" for k, m in values["value_maps"].items() for src, code in m.items()
-        ],
-        "值转换": [f"{label.get(k, k)}：{TRANSFORMS.get(v, (v,))[0]}" for k, v in values["transforms"].items()],
-        "固定值": [f"{label.get(k, k)} = {v}" for k, v in values["fixed_values"].items()],
-        "表头所在行": values["header_row"],
-        "位置": values["locator"] or "（任意文件）",
-    }
-
-
-@transaction.atomic
-def source_mapping_save(*, source: SourceSystem, table: str, values: dict, by) -> SourceMapping:
-    """Create or change the mapping of one source and standard table; audited with before and after."""
-    mapping = SourceMapping.objects.select_for_update().filter(source=source, table=table).first()
-    before = _mapping_snapshot(mapping)
-    if mapping is None:
-        order = (source.mappings.order_by("-order").values_list("order", flat=True).first() or 0) + 1
-        mapping = SourceMapping(source=source, table=table, order=order)
-    for key, value in values.items():
-        setattr(mapping, key, value)
-    mapping.save()
-    after = _mapping_snapshot(mapping)
-    if before != after:
-        action = "修改字段映射" if before else "新建字段映射"
-        audit_record(actor=by, action=action, obj=mapping, before=before, after=after)
-    return mapping
 
 
 @dataclass
