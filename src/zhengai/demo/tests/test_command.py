@@ -103,3 +103,26 @@ def test_sizes_outside_the_range_are_refused_in_chinese(tmp_path, students):
     with pytest.raises(CommandError, match="在校生人数应在 100 到 50000 之间"):
         call_command("demo", "--students", students, "--out", str(tmp_path), stdout=StringIO())
     assert not any(tmp_path.iterdir())
+
+
+def test_demo_lands_through_the_data_center_and_every_source_is_green(tmp_path):
+    from zhengai.datacenter.choices import ConnectorKind, RunStatus
+    from zhengai.datacenter.models import DatasetVersion, ImportRun
+    from zhengai.datacenter.selectors import sources_overview
+    from zhengai.datacenter.standard import TABLES
+
+    run_demo(tmp_path)
+    # Every standard table is a committed batch of the data center, read through a real connector.
+    runs = ImportRun.objects.all()
+    assert {r.table for r in runs} == {t.name for t in TABLES}
+    assert {r.status for r in runs} == {RunStatus.COMMITTED}
+    assert set(DatasetVersion.objects.values_list("table", flat=True)) == {t.name for t in TABLES}
+    connectors = {r.table: r.source.connector for r in runs}
+    assert connectors["grades"] == ConnectorKind.SQL and connectors["card_transactions"] == ConnectorKind.FILES
+    assert any("GBK" in r.message for r in runs.filter(table="card_transactions"))
+    # The data quality page's verdict: every source green.
+    overview = sources_overview()
+    assert len(overview) == 10
+    assert all(feed.healthy for row in overview for feed in row.feeds), [
+        (feed.source.code, feed.table.name, feed.problem) for row in overview for feed in row.feeds if not feed.healthy
+    ]
