@@ -121,6 +121,11 @@ def apply(spec: MappingSpec, chunk: RawChunk) -> pa.Table:
             arr = _label_to_code(arr, f.code_set, spec.value_maps.get(f.name, {}))
         elif f.name in spec.value_maps:
             arr = _value_map(arr, spec.value_maps[f.name])
+        if f.name in spec.conditions:
+            column, value = spec.conditions[f.name]
+            if column in chunk.table.column_names:
+                when = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(chunk.table.column(column)), str(value)), False)
+                arr = pc.if_else(when, arr, pa.scalar(None, pa.string()))
         out[f.name] = arr
     if chunk.row_numbers is not None:
         out["_row"] = chunk.row_numbers

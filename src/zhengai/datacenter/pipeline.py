@@ -8,16 +8,19 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from zhengai.datacenter import store
 from zhengai.datacenter.connectors import RawChunk
 from zhengai.datacenter.mapping import MappingSpec, apply
 from zhengai.datacenter.standard import TABLES_BY_NAME, StandardTable, TableKind
-from zhengai.datacenter.validation import ERROR_SCHEMA, check_chunk
+from zhengai.datacenter.validation import ERROR_SCHEMA, REQUIRED_REASON, check_chunk
 
 Progress = Callable[[int, str], None]
 
@@ -54,6 +57,10 @@ def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
+def _any(mask) -> bool:
+    return bool(pc.any(mask).as_py())
+
+
 def prepare(
     table: StandardTable, spec: MappingSpec, chunks: Iterable[RawChunk], progress: Progress = _quiet
 ) -> Prepared:
@@ -61,18 +68,19 @@ def prepare(
     rejected_parts: list[pa.Table] = []
     errors: list[pa.Table] = []
     notices: list[str] = []
+    schema = _typed_schema(table)
     total = 0
     for chunk in chunks:
         notices.extend(n for n in chunk.notices if n not in notices)
-        for row, reason, text in chunk.row_errors:
+        if chunk.row_errors:
             errors.append(
                 pa.table(
                     {
-                        "file": [chunk.file],
-                        "row": [row],
-                        "field": ["整行"],
-                        "value": [text],
-                        "reason": [reason],
+                        "file": [chunk.file] * len(chunk.row_errors),
+                        "row": [row for row, _, _ in chunk.row_errors],
+                        "field": ["整行"] * len(chunk.row_errors),
+                        "value": [text for _, _, text in chunk.row_errors],
+                        "reason": [reason for _, reason, _ in chunk.row_errors],
                     },
                     schema=ERROR_SCHEMA,
                 )
@@ -80,19 +88,57 @@ def prepare(
         total += chunk.table.num_rows + len(chunk.row_errors)
         mapped = apply(spec, chunk)
         checked = check_chunk(table, mapped)
-        errors.extend(checked.errors)
-        ok = pc.invert(checked.invalid)
+        chunk_errors = checked.errors
+        if chunk.explain_blank is not None and chunk_errors:
+            chunk_errors = _explain_blanks(chunk, spec, chunk_errors)
+        errors.extend(chunk_errors)
         typed = pa.table({**checked.typed, "_row": mapped.column("_row"), "_file": mapped.column("_file")})
-        typed = typed.cast(_typed_schema(table))
-        valid_parts.append(typed.filter(ok))
-        if pc.any(checked.invalid).as_py():
+        typed = typed.cast(schema)
+        if _any(checked.invalid):
+            valid_parts.append(typed.filter(pc.invert(checked.invalid)))
             rejected_parts.append(mapped.filter(checked.invalid))
+        else:
+            valid_parts.append(typed)
         progress(min(60, 10 + total // 50_000), f"已读取并校验 {total:,} 行")
-    valid = pa.concat_tables(valid_parts) if valid_parts else _typed_schema(table).empty_table()
+    valid = pa.concat_tables(valid_parts) if valid_parts else schema.empty_table()
     prepared = Prepared(table, valid, _concat_text(rejected_parts, table), _concat_errors(errors), total, notices)
     if valid.num_rows:
         _check_keys_and_references(prepared)
     return prepared
+
+
+def _explain_blanks(chunk: RawChunk, spec: MappingSpec, errors: list[pa.Table]) -> list[pa.Table]:
+    """Let the reader explain required cells that only look empty (formula cells without a saved result)."""
+    assert chunk.explain_blank is not None
+    column_of = {f"{f.label}（{f.name}）": spec.columns.get(f.name) for f in spec.table.fields}
+    cells: list[tuple[int, str]] = []
+    for err in errors:
+        blank = pc.equal(err.column("reason"), REQUIRED_REASON)
+        if not _any(blank):
+            continue
+        hit = err.filter(blank)
+        for row, label in zip(hit.column("row").to_pylist(), hit.column("field").to_pylist(), strict=True):
+            column = column_of.get(label)
+            if column and len(cells) < _MAX_EXPLAINED:
+                cells.append((row, column))
+    if not cells:
+        return errors
+    notes = chunk.explain_blank(cells)
+    if not notes:
+        return errors
+    out = []
+    for err in errors:
+        rows, labels = err.column("row").to_pylist(), err.column("field").to_pylist()
+        reasons = err.column("reason").to_pylist()
+        changed = [
+            notes.get((row, column_of.get(label) or ""), reason) if reason == REQUIRED_REASON else reason
+            for row, label, reason in zip(rows, labels, reasons, strict=True)
+        ]
+        out.append(err.set_column(err.column_names.index("reason"), "reason", pa.array(changed, pa.string())))
+    return out
+
+
+_MAX_EXPLAINED = 10_000
 
 
 def _typed_schema(table: StandardTable) -> pa.Schema:
@@ -103,100 +149,155 @@ def _typed_schema(table: StandardTable) -> pa.Schema:
 def _concat_text(parts: list[pa.Table], table: StandardTable) -> pa.Table:
     if not parts:
         return pa.table({"_row": pa.array([], pa.int64())})
-    unified = pa.concat_tables(parts, promote_options="permissive")
-    return unified
+    return pa.concat_tables(parts, promote_options="permissive")
 
 
 def _concat_errors(errors: list[pa.Table]) -> pa.Table:
     return pa.concat_tables(errors) if errors else ERROR_SCHEMA.empty_table()
 
 
+def _key_text(incoming: pa.Table, key: tuple[str, ...]) -> pa.Array | pa.ChunkedArray:
+    """The primary key as one text value per row (parts joined by a separator no source text holds)."""
+    parts = []
+    for name in key:
+        col = incoming.column(name)
+        if not pa.types.is_string(col.type):
+            col = pc.cast(col, pa.string())
+        parts.append(pc.fill_null(col, ""))
+    return parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, _KEY_SEP)
+
+
+_KEY_SEP = "\x1f"
+
+
+def _increasing(column: pa.ChunkedArray) -> bool:
+    """Strictly increasing, without nulls (then certainly unique): one comparison pass, chunk by chunk."""
+    if column.null_count:
+        return False
+    previous = None
+    for chunk in column.chunks:
+        if len(chunk) == 0:
+            continue
+        if previous is not None and not pc.greater(chunk[0], previous).as_py():
+            return False
+        if len(chunk) > 1 and not pc.all(pc.greater(chunk.slice(1), chunk.slice(0, len(chunk) - 1))).as_py():
+            return False
+        previous = chunk[len(chunk) - 1]
+    return True
+
+
+def _unique(incoming: pa.Table, key: tuple[str, ...]) -> bool:
+    """Whether no two rows share a key. Exports sorted by their key are recognised in one cheap pass."""
+    n = incoming.num_rows
+    if n < 2:
+        return True
+    if len(key) == 1 and _increasing(incoming.column(key[0])):
+        return True
+    con = store.connect()
+    try:
+        con.register("k", incoming.select(list(key)))
+        cols = ", ".join(_q(k) for k in key)
+        distinct = con.execute(f"SELECT count(*) FROM (SELECT DISTINCT {cols} FROM k)").fetchone()[0]
+    finally:
+        con.close()
+    return distinct == n
+
+
+def _reference_values(ref_name: str, ref_field: str) -> pa.Array:
+    """Every value of `ref_field` in the current version of `ref_name` (all snapshots), distinct."""
+    ref_table = TABLES_BY_NAME[ref_name]
+    arrow_type = store.ARROW_TYPES[ref_table.field(ref_field).type]
+    version = store.current_version(ref_name)
+    if version is None or not version.files:
+        return pa.array([], arrow_type)
+    column = pq.read_table(version.paths(), columns=[ref_field]).column(ref_field)
+    return pc.unique(column.combine_chunks()).cast(arrow_type)
+
+
 def _check_keys_and_references(prepared: Prepared) -> None:
     """Key uniqueness within the batch and references to other tables; failing rows become invalid."""
     table = prepared.table
-    con = store.connect()
-    try:
-        incoming = prepared.valid
-        con.register("incoming", incoming.append_column("_idx", pa.array(range(incoming.num_rows), pa.int64())))
-        key = ", ".join(_q(k) for k in table.primary_key)
-        key_text = "+".join(table.field(k).label for k in table.primary_key)
-        dup = con.sql(
-            f"""
-            SELECT _idx, _row, CAST(_file AS VARCHAR) AS file, rows_list, n FROM (
-              SELECT _idx, _row, _file, count(*) OVER k AS n,
-                     string_agg(CAST(_row AS VARCHAR), '、' ORDER BY _row) OVER k AS rows_list
-              FROM incoming WINDOW k AS (PARTITION BY {key})
-            ) WHERE n > 1
-            """
-        ).to_arrow_table()
-        bad_rows: list[pa.Array] = []
-        if dup.num_rows:
-            lists = dup.column("rows_list").to_pylist()
-            counts = dup.column("n").to_pylist()
-            reasons = [
-                f"主键（{key_text}）重复：共 {n} 行相同（第 {_short(rl)} 行）"
-                for rl, n in zip(lists, counts, strict=True)
-            ]
-            prepared.errors = pa.concat_tables([prepared.errors, pa.table({
-                "file": dup.column("file"), "row": dup.column("_row"),
-                "field": pa.array([f"主键（{key_text}）"] * dup.num_rows, pa.string()),
-                "value": pa.array([""] * dup.num_rows, pa.string()),
-                "reason": pa.array(reasons, pa.string()),
-            }, schema=ERROR_SCHEMA)])  # fmt: skip
-            bad_rows.append(dup.column("_idx").combine_chunks())
-        for f in table.fields:
-            if not f.references:
-                continue
-            ref_name, ref_field = f.references.split(".")
-            ref_table = TABLES_BY_NAME[ref_name]
-            version = store.current_version(ref_name)
-            source = store.scan_sql(version, ref_table, latest_snapshot=False)
-            union = f" UNION SELECT {_q(ref_field)} FROM incoming" if ref_name == table.name else ""
-            dangling = con.sql(
-                f"""
-                SELECT i._idx, i._row, CAST(i._file AS VARCHAR) AS file, CAST(i.{_q(f.name)} AS VARCHAR) AS value
-                FROM incoming i
-                ANTI JOIN (SELECT {_q(ref_field)} AS v FROM {source}{union}) r ON i.{_q(f.name)} = r.v
-                WHERE i.{_q(f.name)} IS NOT NULL
-                """
-            ).to_arrow_table()
-            if dangling.num_rows:
-                ref_label = ref_table.field(ref_field).label
-                reason = f"引用的{ref_table.label}不存在（{ref_label}在“{ref_table.label}”表中找不到）"
-                prepared.errors = pa.concat_tables([prepared.errors, pa.table({
-                    "file": dangling.column("file"), "row": dangling.column("_row"),
-                    "field": pa.array([f"{f.label}（{f.name}）"] * dangling.num_rows, pa.string()),
-                    "value": dangling.column("value"),
-                    "reason": pa.array([reason] * dangling.num_rows, pa.string()),
-                }, schema=ERROR_SCHEMA)])  # fmt: skip
-                bad_rows.append(dangling.column("_idx").combine_chunks())
-        if bad_rows:
-            bad = pa.chunked_array(bad_rows).combine_chunks()
-            mask = pc.is_in(pa.array(range(incoming.num_rows), pa.int64()), value_set=bad)
-            prepared.rejected = pa.concat_tables(
-                [prepared.rejected, _as_text(incoming.filter(mask))], promote_options="permissive"
+    incoming = prepared.valid
+    key_text = "+".join(table.field(k).label for k in table.primary_key)
+    rows = incoming.column("_row")
+    files = incoming.column("_file")
+    new_errors: list[pa.Table] = []
+    masks: list[pa.Array | pa.ChunkedArray] = []
+    if not _unique(incoming, table.primary_key):
+        key = _key_text(incoming, table.primary_key)
+        counts = pc.value_counts(key)
+        repeated = pc.filter(counts.field("values"), pc.greater(counts.field("counts"), 1))
+        mask = pc.is_in(key, value_set=repeated)
+        idx = pc.indices_nonzero(mask)
+        keys = pc.take(key, idx).to_pylist()
+        dup_rows = pc.take(rows, idx).to_pylist()
+        dup_files = pc.cast(pc.take(files, idx), pa.string()).to_pylist()
+        groups: dict[str, list[tuple[str, int]]] = {}
+        for k, f, r in zip(keys, dup_files, dup_rows, strict=True):
+            groups.setdefault(k, []).append((f, r))
+        reasons = []
+        for k in keys:
+            members = sorted(groups[k], key=lambda m: (m[0], m[1]))
+            several_files = len({m[0] for m in members}) > 1
+            where = "、".join(f"{m[0]} 第 {m[1]} 行" if several_files else str(m[1]) for m in members[:6])
+            where += "…" if len(members) > 6 else ""
+            shown = f"（{where}）" if several_files else f"（第 {where} 行）"
+            reasons.append(f"主键（{key_text}）重复：共 {len(members)} 行相同{shown}")
+        new_errors.append(pa.table({
+            "file": dup_files, "row": dup_rows,
+            "field": [f"主键（{key_text}）"] * len(keys),
+            "value": [k.replace(_KEY_SEP, " / ") for k in keys],
+            "reason": reasons,
+        }, schema=ERROR_SCHEMA))  # fmt: skip
+        masks.append(mask)
+    for f in table.fields:
+        if not f.references:
+            continue
+        ref_name, ref_field = f.references.split(".")
+        ref_table = TABLES_BY_NAME[ref_name]
+        values = _reference_values(ref_name, ref_field)
+        col = incoming.column(f.name)
+        if ref_name == table.name:
+            values = pc.unique(
+                pa.concat_arrays([values, incoming.column(ref_field).combine_chunks().cast(values.type)])
             )
-            prepared.valid = incoming.filter(pc.invert(mask))
-    finally:
-        con.close()
+        dangling = pc.and_(pc.is_valid(col), pc.invert(pc.is_in(col, value_set=values)))
+        if not _any(dangling):
+            continue
+        idx = pc.indices_nonzero(dangling)
+        ref_label = ref_table.field(ref_field).label
+        if len(values):
+            reason = f"引用的{ref_table.label}不存在（{ref_label}在“{ref_table.label}”表中找不到）"
+        else:
+            reason = (
+                f"引用的{ref_table.label}不存在（“{ref_table.label}”表还没有导入任何数据，请先导入{ref_table.label}）"
+            )
+        k = len(idx)
+        new_errors.append(pa.table({
+            "file": pc.cast(pc.take(files, idx), pa.string()), "row": pc.take(rows, idx),
+            "field": pa.array([f"{f.label}（{f.name}）"] * k, pa.string()),
+            "value": pc.cast(pc.take(col, idx), pa.string()),
+            "reason": pa.array([reason] * k, pa.string()),
+        }, schema=ERROR_SCHEMA))  # fmt: skip
+        masks.append(dangling)
+    if not masks:
+        return
+    prepared.errors = pa.concat_tables([prepared.errors, *new_errors])
+    bad = masks[0]
+    for mask in masks[1:]:
+        bad = pc.or_(bad, mask)
+    prepared.rejected = pa.concat_tables(
+        [prepared.rejected, _as_text(incoming.filter(bad))], promote_options="permissive"
+    )
+    prepared.valid = incoming.filter(pc.invert(bad))
 
 
 def _as_text(data: pa.Table) -> pa.Table:
     cols = {}
     for name in data.column_names:
         col = data.column(name)
-        if name == "_row":
-            cols[name] = col
-        elif name == "_file":
-            cols[name] = col
-        else:
-            cols[name] = pc.cast(col, pa.string())
+        cols[name] = col if name in ("_row", "_file") else pc.cast(col, pa.string())
     return pa.table(cols)
-
-
-def _short(rows_list: str, limit: int = 6) -> str:
-    items = rows_list.split("、")
-    return "、".join(items[:limit]) + ("…" if len(items) > limit else "")
 
 
 # ------------------------------------------------------------------------------------------ compare
@@ -204,6 +305,10 @@ def _short(rows_list: str, limit: int = 6) -> str:
 
 def compare(prepared: Prepared, version: store.Version | None, *, snapshot_date: dt.date | None) -> Diff:
     table = prepared.table
+    if version is None or not version.files:
+        # Nothing stored yet: every valid row is new; no join needed.
+        rows = prepared.valid.drop_columns(["_row", "_file"])
+        return Diff(rows.num_rows, 0, 0, 0, rows, None)
     fields = [f.name for f in table.fields]
     key = [*table.primary_key]
     con = store.connect()
@@ -225,8 +330,7 @@ def compare(prepared: Prepared, version: store.Version | None, *, snapshot_date:
         unchanged = pc.sum(pc.equal(kinds, "unchanged")).as_py() or 0
         removed = 0
         if table.kind == TableKind.SNAPSHOT:
-            if version is not None:
-                removed = con.execute(f"SELECT count(*) FROM {current} c ANTI JOIN incoming i ON {on}").fetchone()[0]
+            removed = con.execute(f"SELECT count(*) FROM {current} c ANTI JOIN incoming i ON {on}").fetchone()[0]
             rows = outcome.drop_columns(["_outcome"])
             return Diff(new, updated, unchanged, removed, rows, None)
         changed = pc.not_equal(kinds, "unchanged")
@@ -238,6 +342,59 @@ def compare(prepared: Prepared, version: store.Version | None, *, snapshot_date:
 
 
 # ------------------------------------------------------------------------------------------ write
+
+# Large batches are written as several files at once (Parquet encoding is the slow part and runs
+# outside the GIL); readers see the files of a version together, so the split is invisible.
+_PARALLEL_ROWS = 400_000
+_MAX_WRITERS = 4
+
+
+def _constant(value: int, n: int, arrow_type: pa.DataType) -> pa.Array:
+    return pa.array(np.full(n, value, dtype=np.int64 if arrow_type == pa.int64() else np.int32), arrow_type)
+
+
+def _file_rows(rel: str) -> int:
+    return pq.read_metadata(store.root() / rel).num_rows
+
+
+def _single_snapshot(rel: str) -> dt.date | None:
+    """The one _snapshot date a stored file holds, from its statistics (None if it holds several)."""
+    meta = pq.read_metadata(store.root() / rel)
+    dates: set[dt.date] = set()
+    for g in range(meta.num_row_groups):
+        group = meta.row_group(g)
+        for c in range(group.num_columns):
+            column = group.column(c)
+            if column.path_in_schema != "_snapshot":
+                continue
+            stats = column.statistics
+            if stats is None or not stats.has_min_max:
+                values = pq.read_table(store.root() / rel, columns=["_snapshot"]).column("_snapshot")
+                dates.update(pc.unique(values.combine_chunks()).to_pylist())
+                return next(iter(dates)) if len(dates) == 1 else None
+            dates.update({stats.min, stats.max})
+    return next(iter(dates)) if len(dates) == 1 else None
+
+
+def _write_new(table: StandardTable, run_id: int, parts: list[int], rows: pa.Table) -> list[str]:
+    """Write the batch's rows as len(parts) files side by side; returns their paths in order."""
+    n = rows.num_rows
+    if len(parts) == 1:
+        return [store.write_file(table, run_id, parts[0], rows)]
+    size = -(-n // len(parts))
+    slices = [rows.slice(i * size, size) for i in range(len(parts))]
+    with ThreadPoolExecutor(max_workers=len(parts)) as pool:
+        return list(
+            pool.map(lambda job: store.write_file(table, run_id, job[0], job[1]), zip(parts, slices, strict=True))
+        )
+
+
+def _writers(n: int) -> int:
+    import os
+
+    if n < _PARALLEL_ROWS:
+        return 1
+    return max(1, min(_MAX_WRITERS, os.cpu_count() or 1, n // (_PARALLEL_ROWS // 2)))
 
 
 def write(
@@ -253,51 +410,45 @@ def write(
     schema = store.arrow_schema(table)
     rows = diff.changed_rows
     n = rows.num_rows
-    rows = rows.append_column("_run", pa.array([run_id] * n, pa.int64()))
+    rows = rows.append_column("_run", _constant(run_id, n, pa.int64()))
     previous = list(version.files) if version else []
-    con = store.connect()
-    try:
-        if table.kind == TableKind.SNAPSHOT:
-            when = snapshot_date or dt.date.today()
-            rows = rows.append_column("_snapshot", pa.array([when] * n, pa.date32()))
-            kept = []
-            for rel in previous:
-                path = str(store.root() / rel)
-                dates = con.execute(f"SELECT DISTINCT _snapshot FROM read_parquet('{path}')").fetchall()
-                if [d[0] for d in dates] != [when]:
-                    kept.append(rel)
-            new_file = store.write_file(table, run_id, 0, rows.select(schema.names).cast(schema))
-            files = [*kept, new_file]
-        else:
-            files = list(previous)
-            part = 0
-            if diff.updated_keys is not None and diff.updated_keys.num_rows:
-                con.register("upd", diff.updated_keys)
-                on = " AND ".join(f"t.{_q(k)} = u.{_q(k)}" for k in table.primary_key)
-                rewritten = []
-                for rel in files:
-                    path = str(store.root() / rel).replace("'", "''")
-                    hit = con.execute(
-                        f"SELECT count(*) FROM read_parquet('{path}') t SEMI JOIN upd u ON {on}"
-                    ).fetchone()[0]
-                    if not hit:
-                        rewritten.append(rel)
-                        continue
-                    kept_rows = con.sql(
-                        f"SELECT t.* FROM read_parquet('{path}') t ANTI JOIN upd u ON {on}"
-                    ).to_arrow_table()
-                    part += 1
-                    if kept_rows.num_rows:
-                        rewritten.append(
-                            store.write_file(table, run_id, part, kept_rows.select(schema.names).cast(schema))
-                        )
-                files = rewritten
-            if n:
-                files.append(store.write_file(table, run_id, 0, rows.select(schema.names).cast(schema)))
-        total = 0
-        if files:
-            paths = ", ".join("'" + str(store.root() / f).replace("'", "''") + "'" for f in files)
-            total = con.execute(f"SELECT count(*) FROM read_parquet([{paths}])").fetchone()[0]
-        return files, total
-    finally:
-        con.close()
+    writers = _writers(n)
+    if table.kind == TableKind.SNAPSHOT:
+        when = snapshot_date or dt.date.today()
+        days = (when - dt.date(1970, 1, 1)).days
+        rows = rows.append_column("_snapshot", _constant(days, n, pa.date32()))
+        kept = [rel for rel in previous if _single_snapshot(rel) != when]
+        new_files = _write_new(table, run_id, list(range(writers)), rows.select(schema.names).cast(schema))
+        return [*kept, *new_files], n + sum(_file_rows(rel) for rel in kept)
+    files = list(previous)
+    total = version.row_count if version else 0
+    part = 0
+    if diff.updated_keys is not None and diff.updated_keys.num_rows:
+        con = store.connect()
+        try:
+            con.register("upd", diff.updated_keys)
+            on = " AND ".join(f"t.{_q(k)} = u.{_q(k)}" for k in table.primary_key)
+            rewritten = []
+            for rel in files:
+                path = str(store.root() / rel).replace("'", "''")
+                hit = con.execute(f"SELECT count(*) FROM read_parquet('{path}') t SEMI JOIN upd u ON {on}").fetchone()[
+                    0
+                ]
+                if not hit:
+                    rewritten.append(rel)
+                    continue
+                kept_rows = con.sql(
+                    f"SELECT t.* FROM read_parquet('{path}') t ANTI JOIN upd u ON {on}"
+                ).to_arrow_table()
+                total -= _file_rows(rel) - kept_rows.num_rows
+                part += 1
+                if kept_rows.num_rows:
+                    rewritten.append(store.write_file(table, run_id, part, kept_rows.select(schema.names).cast(schema)))
+            files = rewritten
+        finally:
+            con.close()
+    if n:
+        parts = [0, *range(part + 1, part + writers)]
+        files.extend(_write_new(table, run_id, parts, rows.select(schema.names).cast(schema)))
+        total += n
+    return files, total

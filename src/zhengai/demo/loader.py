@@ -146,7 +146,9 @@ def load_through_datacenter(
     org_units_load_default()
     calendar_ensure(first_start_year=CALENDAR[0], last_start_year=CALENDAR[1])
     systems = demo_sources_configure(out_dir)
-    tables = sorted(demo_sources.SOURCES, key=lambda s: (s.table not in FIRST, FIRST.index(s.table) if s.table in FIRST else 0))
+    tables = sorted(
+        demo_sources.SOURCES, key=lambda s: (s.table not in FIRST, FIRST.index(s.table) if s.table in FIRST else 0)
+    )
     for src in tables:
         source = systems[src.system]
         paths = []

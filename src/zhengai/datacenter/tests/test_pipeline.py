@@ -1,6 +1,5 @@
 """Import runs end to end on real files: GBK CSV and xlsx in, Parquet out, through the manifest."""
 
-import hashlib
 from pathlib import Path
 
 import pytest
@@ -9,9 +8,9 @@ from openpyxl import load_workbook
 
 from zhengai.datacenter import store
 from zhengai.datacenter.choices import RunStatus
-from zhengai.datacenter.models import DatasetVersion
 from zhengai.datacenter.services import import_run_create, import_run_execute
 from zhengai.datacenter.standard import table
+from zhengai.datacenter.tests.corpus import fingerprint
 from zhengai.org.models import OrgUnit, Teacher
 
 DEPTS = "部门代码,部门名称,部门类别,上级部门\r\nhlx,护理系,教学系部,\r\njwc,教务处,职能处室,\r\nzkzx,质控中心,4,\r\n"
@@ -30,19 +29,6 @@ def teachers_xlsx(path: Path, rows: list[list]) -> Path:
         ws.write_row(r, 0, row)
     wb.close()
     return path
-
-
-def fingerprint() -> str:
-    """Every byte of the stored tables and the manifest: what a reader could ever see."""
-    digest = hashlib.sha256()
-    base = store.root() / "tables"
-    for path in sorted(base.rglob("*")) if base.exists() else []:
-        digest.update(str(path.relative_to(base)).encode())
-        if path.is_file():
-            digest.update(path.read_bytes())
-    for row in DatasetVersion.objects.order_by("table", "version").values_list("table", "version", "files"):
-        digest.update(repr(row).encode())
-    return digest.hexdigest()
 
 
 def run_import(source, name, paths, **kw):

@@ -1,47 +1,106 @@
-"""CSV files in UTF-8 (with or without BOM), GBK or GB18030, read by pyarrow."""
+"""CSV files in UTF-8 (with or without BOM), GBK/GB18030 or UTF-16 with BOM, read by pyarrow.
+
+The file is read once: the encoding is judged from its start, pyarrow parses it (decoding GBK on
+the fly, checking UTF-8 as it goes) and only when a byte does not fit is the whole file decoded in
+Python to name the line that is wrong. Every value stays text; rows keep their line numbers.
+Comma- and tab-separated files are both accepted (Excel's “Unicode 文本” is tab-separated UTF-16).
+"""
 
 from __future__ import annotations
 
 import csv as pycsv
-import io
+import mmap
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pv
 
 from zhengai.datacenter.connectors import RawChunk, SourceError, register
-from zhengai.datacenter.connectors.files.encoding import decode
+from zhengai.datacenter.connectors.files.encoding import decode, detect
 from zhengai.datacenter.connectors.files.header import check_columns, find_header
 
 _HEADER_SCAN_LINES = 20
+_HEAD_BYTES = 1 << 16
+_BLOCK = 1 << 22
 
 
-def _first_rows(utf8: bytes) -> list[list[str]]:
-    head = utf8[: 1 << 16].decode("utf-8", errors="ignore").splitlines()[:_HEADER_SCAN_LINES]
+def _head_lines(payload: bytes | memoryview, codec: str) -> list[str]:
+    head = bytes(payload[:_HEAD_BYTES])
+    if len(payload) > _HEAD_BYTES:
+        cut = head.rfind(b"\n")
+        head = head[: cut + 1] if cut > 0 else head
+    return head.decode(codec, errors="replace").splitlines()[:_HEADER_SCAN_LINES]
+
+
+def _delimiter(lines: list[str]) -> str:
+    tabs = sum(line.count("\t") for line in lines)
+    commas = sum(line.count(",") for line in lines)
+    return "\t" if tabs > commas else ","
+
+
+def _first_rows(lines: list[str], delimiter: str) -> list[list[str]]:
     try:
-        return [row for row in pycsv.reader(head)]
+        return list(pycsv.reader(lines, delimiter=delimiter))
     except pycsv.Error:
-        return [line.split(",") for line in head]
+        return [line.split(delimiter) for line in lines]
 
 
-def _read(utf8: bytes, names: list[str], skip: int, wanted: list[str], threads: bool, bad: list):
+def _read(payload, codec: str, names: list[str], skip: int, delimiter: str, threads: bool, bad: list) -> pa.Table:
     def on_invalid(row) -> str:
         bad.append(row)
         return "skip"
 
     return pv.read_csv(
-        io.BytesIO(utf8),
-        read_options=pv.ReadOptions(skip_rows=skip, column_names=names, use_threads=threads, block_size=1 << 24),
-        parse_options=pv.ParseOptions(invalid_row_handler=on_invalid, ignore_empty_lines=False),
+        pa.BufferReader(pa.py_buffer(payload)),
+        read_options=pv.ReadOptions(
+            skip_rows=skip,
+            column_names=names,
+            use_threads=threads,
+            # Decoding GBK on the fly overlaps best with parsing in small blocks.
+            block_size=_BLOCK if codec == "utf-8" else 1 << 20,
+            encoding=codec,
+        ),
+        parse_options=pv.ParseOptions(delimiter=delimiter, invalid_row_handler=on_invalid, ignore_empty_lines=False),
         convert_options=pv.ConvertOptions(
-            column_types=dict.fromkeys(wanted, pa.string()),
-            include_columns=wanted,
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
+            column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True, quoted_strings_can_be_null=True
         ),
     )
+
+
+def _map(path: Path) -> bytes | mmap.mmap:
+    """The file's bytes without copying them (a read-only memory map; empty files as b"")."""
+    with open(path, "rb") as fh:
+        try:
+            return mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
+        except ValueError:  # an empty file cannot be mapped
+            return fh.read()
+
+
+def _cut_inside_character(payload: bytes | memoryview | mmap.mmap) -> bool:
+    """The last bytes are the start of a UTF-8 character whose rest is missing (a file cut off)."""
+    tail = bytes(payload[-4:]).lstrip(bytes(range(0x80, 0xC0)))
+    try:
+        tail.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return exc.reason == "unexpected end of data"
+    return False
+
+
+def _is_decoding_error(exc: Exception) -> bool:
+    return isinstance(exc, UnicodeDecodeError) or "invalid UTF8" in str(exc) or "UTF-8" in str(exc)
+
+
+def _all_null(data: pa.Table) -> pa.ChunkedArray | None:
+    empty = None
+    for column in data.columns:
+        if column.null_count == 0:
+            return None
+        col_null = pc.is_null(column)
+        empty = col_null if empty is None else pc.and_(empty, col_null)
+    return empty
 
 
 @register("csv")
@@ -49,58 +108,94 @@ def read_csv(
     path: Path, *, expected: Sequence[str], header_row: int = 1, name: str | None = None
 ) -> Iterator[RawChunk]:
     file = name or path.name
-    decoded = decode(path.read_bytes(), file=file)
-    first = _first_rows(decoded.utf8)
-    header_idx, names, notices = find_header(first, expected, file=file, header_row=header_row)
+    raw = _map(path)
+    detected = detect(raw, file=file)
+    encoding, codec, payload = detected.encoding, detected.codec, detected.payload
+    lines = _head_lines(payload, codec)
+    delimiter = _delimiter(lines)
+    header_idx, names, notices = find_header(_first_rows(lines, delimiter), expected, file=file, header_row=header_row)
     notices += check_columns(names, expected, file=file, header_line=header_idx + 1)
-    # Columns without a name still need one for the reader; they are never selected.
-    names = [n if n else f"__unnamed_{i}" for i, n in enumerate(names)]
-    wanted = [e for e in expected if e in names]
+    # Columns that are not mapped still need a distinct name for the reader; they are never selected.
+    wanted = set(expected)
+    names = [n if n and n in wanted else f"__col_{i}" for i, n in enumerate(names)]
+    skip = header_idx + 1
+    truncated_line = None
     bad: list = []
     try:
-        data = _read(decoded.utf8, names, header_idx + 1, wanted, True, bad)
+        try:
+            if codec == "utf-8" and _cut_inside_character(payload):
+                raise UnicodeDecodeError("utf-8", b"", 0, 1, "unexpected end of data")
+            data = _read(payload, codec, names, skip, delimiter, True, bad)
+        except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+            # Maybe a byte that does not fit the encoding: decode it all in Python to name the line
+            # (raises for mixed or unknown encodings; drops a character cut off at the very end).
+            decoded = decode(raw, file=file)
+            if decoded.encoding == encoding and decoded.truncated_line is None and not _is_decoding_error(exc):
+                raise
+            encoding, codec, payload, truncated_line = decoded.encoding, "utf-8", decoded.utf8, decoded.truncated_line
+            bad.clear()
+            data = _read(payload, codec, names, skip, delimiter, True, bad)
         if bad:
             bad.clear()
-            data = _read(decoded.utf8, names, header_idx + 1, wanted, False, bad)
+            data = _read(payload, codec, names, skip, delimiter, False, bad)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise SourceError(f"文件“{file}”无法按 CSV 读取：{exc}") from None
+    del raw
+    data = data.select([e for e in expected if e in names])
     first_data_line = header_idx + 2
     row_numbers = None
     problems = []
     if bad:
         skipped = {row.number for row in bad if row.number is not None}
         total = data.num_rows + len(bad)
-        all_lines = range(first_data_line, first_data_line + total)
-        row_numbers = pa.array([n for n in all_lines if n not in skipped], pa.int64())
+        lines_all = np.arange(first_data_line, first_data_line + total, dtype=np.int64)
+        row_numbers = pa.array(lines_all[~np.isin(lines_all, np.fromiter(skipped, np.int64, len(skipped)))])
+        width = len(names)
         for row in bad:
             if row.text.strip() == "":
                 continue
-            problems.append(
-                (row.number, f"该行有 {row.actual_columns} 列，表头有 {row.expected_columns} 列"
-                 "（文件可能被截断，或内容含有未加引号的逗号）", row.text[:200])
-            )  # fmt: skip
-    if data.num_rows == 0 and not problems:
-        raise SourceError(f"文件“{file}”只有表头，没有数据行")
+            if row.actual_columns > width:
+                reason = (f"该行有 {row.actual_columns} 列，表头只有 {row.expected_columns} 列"
+                          "（内容中可能有未加引号的逗号，请给含逗号的内容加上英文双引号）")  # fmt: skip
+            else:
+                reason = (f"该行只有 {row.actual_columns} 列，表头有 {row.expected_columns} 列"
+                          "（该行不完整：文件可能被截断，或少了分隔符）")  # fmt: skip
+            if truncated_line is not None and row.number == truncated_line:
+                reason += "；文件在这一行中途结束（最后一个字符不完整）"
+            problems.append((row.number, reason, row.text[:200]))
+    if truncated_line is not None and not any(p[0] == truncated_line for p in problems) and data.num_rows:
+        last = data.num_rows - 1
+        last_line = row_numbers[last].as_py() if row_numbers is not None else first_data_line + last
+        if last_line == truncated_line:
+            values = [str(v) for v in data.slice(last, 1).to_pylist()[0].values() if v is not None]
+            reason = "文件在这一行中途结束（最后一个字符不完整），该行内容不完整，文件可能被截断"
+            problems.append((truncated_line, reason, ",".join(values)[:200]))
+            data = data.slice(0, last)
+            row_numbers = row_numbers.slice(0, last) if row_numbers is not None else None
     # Blank lines come through as rows of nulls: drop them, keeping the row numbers of the others.
+    blank_rows = 0
     if data.num_rows:
-        empty = None
-        for column in data.columns:
-            col_null = pc.is_null(column)
-            empty = col_null if empty is None else pc.and_(empty, col_null)
-        if pc.any(empty).as_py():
+        empty = _all_null(data)
+        if empty is not None and pc.any(empty).as_py():
             keep = pc.invert(empty)
             numbers = (
                 row_numbers
                 if row_numbers is not None
-                else pc.add(pa.array(range(data.num_rows), pa.int64()), first_data_line)
+                else pa.array(np.arange(first_data_line, first_data_line + data.num_rows, dtype=np.int64))
             )
+            before = data.num_rows
             data = data.filter(keep)
             row_numbers = pc.filter(numbers, keep)
+            blank_rows = before - data.num_rows
+    if data.num_rows == 0 and not problems:
+        if blank_rows:
+            raise SourceError(f"文件“{file}”表头（第 {header_idx + 1} 行）之后只有空行，没有数据行")
+        raise SourceError(f"文件“{file}”只有表头，没有数据行")
     yield RawChunk(
         file=file,
         table=data,
         first_row=first_data_line,
         row_numbers=row_numbers,
-        notices=(f"文件“{file}”编码：{decoded.encoding}", *notices),
+        notices=(f"文件“{file}”编码：{encoding}", *notices),
         row_errors=tuple(problems),
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from operator import itemgetter
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -76,11 +77,12 @@ def read_sql(
     try:
         with engine.connect() as conn:
             result = conn.execution_options(stream_results=True).execute(text(sql), params)
+            cursor = result.cursor  # plain tuples from the driver: no Row objects for a million rows
             while True:
-                rows = result.fetchmany(FETCH_ROWS)
+                rows = cursor.fetchmany(FETCH_ROWS)
                 if not rows:
                     break
-                cols = list(zip(*rows, strict=True))
+                cols = [list(map(itemgetter(i), rows)) for i in range(len(columns))]
                 data = pa.table({c: _column_text(cols[i]) for i, c in enumerate(columns)})
                 mark = None
                 if watermark_column:
