@@ -180,6 +180,14 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
     prepared = pipeline.prepare(table, spec, _tracking(_chunks(run, mapping, spec), watermark), progress)
     invalid_rows = prepared.total - prepared.valid.num_rows
     version = store.current_version(table.name)
+    policy = run.source.invalid_policy
+    if invalid_rows and policy == InvalidPolicy.REJECT_BATCH:
+        # Decided before comparing: a rejected batch need not pay for a join with the stored table.
+        counts = {"rows_total": prepared.total, "rows_invalid": invalid_rows}
+        report_fields = _keep_evidence(run, prepared, counts)
+        _finish(run, RunStatus.REJECTED, **counts, **report_fields, message="\n".join(prepared.notices),
+                decision=f"有 {invalid_rows:,} 行无效，按数据源规则整批拒收；错误报告与被拒行已留档")  # fmt: skip
+        return
     progress(65, "与现有数据比对")
     diff = pipeline.compare(prepared, version, snapshot_date=run.snapshot_date)
     counts = {
@@ -192,11 +200,6 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
     }
     report_fields = _keep_evidence(run, prepared, counts) if invalid_rows or prepared.errors.num_rows else {}
     notices = "\n".join(prepared.notices)
-    policy = run.source.invalid_policy
-    if invalid_rows and policy == InvalidPolicy.REJECT_BATCH:
-        _finish(run, RunStatus.REJECTED, **counts, **report_fields, message=notices,
-                decision=f"有 {invalid_rows:,} 行无效，按数据源规则整批拒收；错误报告与被拒行已留档")  # fmt: skip
-        return
     if prepared.valid.num_rows == 0 and invalid_rows:
         _finish(run, RunStatus.REJECTED, **counts, **report_fields, message=notices,
                 decision="没有一行有效数据，整批拒收")  # fmt: skip
