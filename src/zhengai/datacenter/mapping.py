@@ -73,7 +73,9 @@ class MappingSpec:
 
     @property
     def source_columns(self) -> list[str]:
-        wanted = [*self.columns.values(), *(c[0] for c in self.conditions.values())]
+        # In the standard's field order: a saved mapping's keys come back in any order (PostgreSQL jsonb).
+        ordered = [self.columns[f.name] for f in self.table.fields if f.name in self.columns]
+        wanted = [*ordered, *(c[0] for c in self.conditions.values())]
         return list(dict.fromkeys(wanted))
 
 

@@ -76,12 +76,10 @@ def read_sql(
     offset = 1
     try:
         with engine.connect() as conn:
-            result = conn.execution_options(stream_results=True).execute(text(sql), params)
-            cursor = result.cursor  # plain tuples from the driver: no Row objects for a million rows
-            while True:
-                rows = cursor.fetchmany(FETCH_ROWS)
-                if not rows:
-                    break
+            # Streamed in partitions through SQLAlchemy's result: with a server-side cursor (PostgreSQL)
+            # it has already buffered the first rows, so reading the driver cursor directly would lose them.
+            result = conn.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(text(sql), params)
+            for rows in result.partitions():
                 cols = [list(map(itemgetter(i), rows)) for i in range(len(columns))]
                 data = pa.table({c: _column_text(cols[i]) for i, c in enumerate(columns)})
                 mark = None
