@@ -78,8 +78,8 @@ def read_sql(
         with engine.connect() as conn:
             # Streamed in partitions through SQLAlchemy's result: with a server-side cursor (PostgreSQL)
             # it has already buffered the first rows, so reading the driver cursor directly would lose them.
-            result = conn.execution_options(stream_results=True, yield_per=FETCH_ROWS).execute(text(sql), params)
-            for rows in result.partitions():
+            result = conn.execution_options(stream_results=True).execute(text(sql), params)
+            for rows in result.partitions(FETCH_ROWS):
                 cols = [list(map(itemgetter(i), rows)) for i in range(len(columns))]
                 data = pa.table({c: _column_text(cols[i]) for i, c in enumerate(columns)})
                 mark = None
