@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "zhengai.org",
     "zhengai.accounts",
     "zhengai.datacenter",
+    "zhengai.indicators",
+    "zhengai.monitoring",
     "zhengai.demo",
 ]
 

@@ -1,0 +1,170 @@
+"""Judging a value against its thresholds. Pure: values in, values out; no database, no clock.
+
+A threshold set holds up to three typed lines, each a comparison the value should satisfy:
+
+* 标准值 (standard) — the line that must be met; failing it is 未达标;
+* 预警值 (warning) — an earlier line; meeting the standard but failing this is 预警;
+* 目标值 (target) — what the unit aims for; it does not change the outcome, it gives the deviation.
+
+Tiers (e.g. 学业预警 蓝/黄/橙/红) name bands of the value for display and routing; each tier is a
+comparison too, and the last tier that holds wins. No value is never a failure: it is 无数据.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from zhengai.indicators.choices import Comparison, Outcome
+
+_LINE = re.compile(r"^\s*(>=|<=|==|>|<|≥|≤|＝|between)\s*(-?[\d.]+)(?:\s*(?:,|~|～|-|至)\s*(-?[\d.]+))?\s*$")
+_SYMBOLS = {"≥": ">=", "≤": "<=", "＝": "=="}
+
+
+@dataclass(frozen=True)
+class Line:
+    """One comparison the value should satisfy, e.g. ``<= 18`` or ``between 0.9 and 1.1``."""
+
+    op: str
+    value: float
+    high: float | None = None
+
+    @classmethod
+    def parse(cls, text: str | float | int | None) -> Line | None:
+        if text is None or text == "":
+            return None
+        if isinstance(text, (int, float)):
+            raise ValueError(f"阈值“{text}”缺少比较符，应写成如 “>= 0.6” 或 “<= 18”")
+        m = _LINE.match(str(text))
+        if not m:
+            raise ValueError(f"阈值“{text}”格式不对，应写成如 “>= 0.6”、“<= 18” 或 “between 0.9, 1.1”")
+        op = _SYMBOLS.get(m.group(1), m.group(1))
+        value = float(m.group(2))
+        high = float(m.group(3)) if m.group(3) is not None else None
+        if op == Comparison.BETWEEN and (high is None or high < value):
+            raise ValueError(f"阈值“{text}”是区间，需要下限和上限，且下限不大于上限")
+        if op != Comparison.BETWEEN and high is not None:
+            raise ValueError(f"阈值“{text}”只有区间（between）才写两个数")
+        return cls(op, value, high)
+
+    def holds(self, value: float) -> bool:
+        op = self.op
+        if op == ">=":
+            return value >= self.value
+        if op == ">":
+            return value > self.value
+        if op == "<=":
+            return value <= self.value
+        if op == "<":
+            return value < self.value
+        if op == "==":
+            return math.isclose(value, self.value, rel_tol=1e-12, abs_tol=1e-12)
+        return self.value <= value <= (self.high if self.high is not None else self.value)
+
+    def holds_array(self, values: np.ndarray) -> np.ndarray:
+        op = self.op
+        with np.errstate(invalid="ignore"):
+            if op == ">=":
+                return values >= self.value
+            if op == ">":
+                return values > self.value
+            if op == "<=":
+                return values <= self.value
+            if op == "<":
+                return values < self.value
+            if op == "==":
+                return np.isclose(values, self.value, rtol=1e-12, atol=1e-12)
+            return (values >= self.value) & (values <= (self.high if self.high is not None else self.value))
+
+    @property
+    def anchor(self) -> float:
+        """The number a deviation is measured from (the middle of a range)."""
+        return (self.value + self.high) / 2 if self.op == Comparison.BETWEEN and self.high is not None else self.value
+
+    def __str__(self) -> str:
+        if self.op == Comparison.BETWEEN:
+            return f"{_fmt(self.value)}～{_fmt(self.high)}"
+        return f"{Comparison(self.op).label} {_fmt(self.value)}"
+
+    def as_text(self) -> str:
+        if self.op == Comparison.BETWEEN:
+            return f"between {_fmt(self.value)}, {_fmt(self.high)}"
+        return f"{self.op} {_fmt(self.value)}"
+
+
+def _fmt(x: float | None) -> str:
+    if x is None:
+        return ""
+    return f"{x:g}"
+
+
+@dataclass(frozen=True)
+class Tier:
+    label: str
+    color: str
+    line: Line
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    standard: Line | None = None
+    warning: Line | None = None
+    target: Line | None = None
+    tiers: tuple[Tier, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class Judgement:
+    outcome: Outcome
+    deviation: float | None  # value − target (signed), None without a target or a value
+    tier: str = ""
+
+
+def evaluate(value: float | None, thresholds: Thresholds) -> Judgement:
+    """The outcome of one value: 未达标 if it fails 标准值, 预警 if it fails 预警值, else 达标."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return Judgement(Outcome.NO_DATA, None, "")
+    value = float(value)
+    tier = ""
+    for t in thresholds.tiers:
+        if t.line.holds(value):
+            tier = t.label
+    if thresholds.standard is not None and not thresholds.standard.holds(value):
+        outcome = Outcome.FAILED
+    elif thresholds.warning is not None and not thresholds.warning.holds(value):
+        outcome = Outcome.WARN
+    else:
+        outcome = Outcome.PASSED
+    deviation = value - thresholds.target.anchor if thresholds.target is not None else None
+    return Judgement(outcome, deviation, tier)
+
+
+OUTCOME_CODES = np.array([Outcome.NO_DATA.value, Outcome.PASSED.value, Outcome.WARN.value, Outcome.FAILED.value])
+
+
+def evaluate_array(values: np.ndarray, thresholds: Thresholds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`evaluate` over an array of floats (NaN = no value): outcomes, deviations and tiers.
+
+    Gives exactly what `evaluate` gives value by value (a test holds the two together); it exists
+    because an evaluation run judges hundreds of thousands of measurements.
+    """
+    values = np.asarray(values, dtype="float64")
+    missing = np.isnan(values)
+    code = np.ones(len(values), dtype=np.int8)  # 1 = passed
+    if thresholds.warning is not None:
+        code[~thresholds.warning.holds_array(values)] = 2
+    if thresholds.standard is not None:
+        code[~thresholds.standard.holds_array(values)] = 3
+    code[missing] = 0
+    outcomes = OUTCOME_CODES[code]
+    if thresholds.target is not None:
+        deviation = values - thresholds.target.anchor
+    else:
+        deviation = np.full(len(values), np.nan)
+    tiers = np.full(len(values), "", dtype=object)
+    for t in thresholds.tiers:
+        tiers[t.line.holds_array(values) & ~missing] = t.label
+    return outcomes, deviation, tiers

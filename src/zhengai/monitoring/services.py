@@ -1,0 +1,510 @@
+"""Evaluation runs: compute the catalogue for its periods, judge, record history, state and changes.
+
+evaluation_run_create → (worker) evaluation_run_execute
+                          1. the periods in question, from the school calendar
+                          2. every indicator compiled to one Ibis expression and run on the engine
+                          3. each value judged by the threshold in force for its group and period
+                          4. history (data center) gets what changed; IndicatorState gets the latest
+                             period per entity; StatusChange only where an outcome or tier changed
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import socket
+import time
+import traceback
+from collections import defaultdict
+from collections.abc import Iterable
+
+import numpy as np
+import pyarrow as pa
+from django.db import connection, transaction
+from django.utils import timezone
+
+from zhengai.datacenter import store
+from zhengai.datacenter.standard import TABLES_BY_NAME
+from zhengai.indicators import services as indicator_services
+from zhengai.indicators.choices import Outcome
+from zhengai.indicators.compiler import Context, compile_indicator
+from zhengai.indicators.declarations import SCHOOL_KEY
+from zhengai.indicators.declarations import Indicator as Declaration
+from zhengai.indicators.engines import open_engine
+from zhengai.indicators.models import Indicator, Threshold
+from zhengai.indicators.periods import Period, TermSpan, default_terms, periods_between
+from zhengai.indicators.selectors import ThresholdBook, catalogue
+from zhengai.indicators.thresholds import Thresholds, evaluate_array
+from zhengai.monitoring import history
+from zhengai.monitoring.choices import RunStatus
+from zhengai.monitoring.models import EvaluationRun, IndicatorState, StatusChange
+
+log = logging.getLogger(__name__)
+NOT_PASSED = (Outcome.WARN.value, Outcome.FAILED.value)
+
+
+# ------------------------------------------------------------------------------------------ periods
+
+
+def school_calendar() -> tuple[list[TermSpan], dt.date, dt.date]:
+    """The terms of the school calendar and the span of academic years it covers."""
+    from zhengai.org.models import AcademicYear, Term
+
+    terms = [TermSpan(t.code, t.start, t.end) for t in Term.objects.order_by("start")]
+    years = list(AcademicYear.objects.order_by("start_year").values_list("start_year", flat=True))
+    if not years:
+        today = timezone.localdate()
+        last = today.year if today.month >= 9 else today.year - 1
+        years = [last - 2, last - 1, last]
+    if not terms:
+        terms = default_terms(years[0], years[-1])
+    first, last = dt.date(years[0], 9, 1), dt.date(years[-1] + 1, 8, 31)
+    return terms, first, last
+
+
+def periods_for(
+    kind: str, *, codes: Iterable[str] = (), since: dt.date | None = None, today: dt.date | None = None
+) -> list[Period]:
+    """The periods of a kind an evaluation covers: those that have begun, optionally some codes or from a date."""
+    terms, first, last = school_calendar()
+    today = today or timezone.localdate()
+    out = [p for p in periods_between(kind, first, last, terms=terms) if p.start <= today]
+    wanted = set(codes)
+    if wanted:
+        out = [p for p in out if p.code in wanted]
+    if since is not None:
+        out = [p for p in out if p.start >= since]
+    return out
+
+
+# ------------------------------------------------------------------------------------------ runs
+
+
+def evaluation_run_create(
+    *,
+    indicator_codes: Iterable[str] = (),
+    periods: Iterable[str] = (),
+    since: dt.date | None = None,
+    engine: str = "duckdb",
+    reason: str = "",
+    by=None,
+) -> EvaluationRun:
+    return EvaluationRun.objects.create(
+        indicator_codes=sorted(set(indicator_codes)),
+        periods=list(periods),
+        since=since,
+        engine=engine,
+        reason=reason[:200],
+        requested_by=by if getattr(by, "pk", None) else None,
+    )
+
+
+def evaluation_run_enqueue(**kwargs) -> EvaluationRun:
+    """Create a run and hand it to the worker (`zhengai worker`)."""
+    from zhengai.monitoring.tasks import evaluation_run_task
+
+    run = evaluation_run_create(**kwargs)
+    transaction.on_commit(lambda: evaluation_run_task.enqueue(run.pk))
+    return run
+
+
+def evaluate_now(**kwargs) -> EvaluationRun:
+    """Create and execute a run in this process (the `zhengai evaluate` command, tests, the demo)."""
+    return evaluation_run_execute(run=evaluation_run_create(**kwargs))
+
+
+def _claim(run: EvaluationRun, worker: str) -> bool:
+    return bool(
+        EvaluationRun.objects.filter(pk=run.pk, status=RunStatus.QUEUED).update(
+            status=RunStatus.RUNNING, started_at=timezone.now(), worker=worker[:128]
+        )
+    )
+
+
+def evaluation_run_execute(*, run: EvaluationRun, worker: str = "", progress=None) -> EvaluationRun:
+    """Run an evaluation. Claimed with a conditional update, so two workers never run it twice."""
+    worker = worker or f"{socket.gethostname()}:{os.getpid()}"
+    if not _claim(run, worker):
+        run.refresh_from_db()
+        return run
+    run.refresh_from_db()
+    try:
+        _execute(run, progress or (lambda done, total, code: None))
+    except Exception as exc:  # the run must end in a state a person can see
+        log.exception("evaluation run %s failed", run.pk)
+        EvaluationRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED,
+            finished_at=timezone.now(),
+            message=f"计算出错：{exc}\n{traceback.format_exc(limit=4)}",
+        )
+    run.refresh_from_db()
+    return run
+
+
+def _execute(run: EvaluationRun, progress) -> None:
+    t_start = time.perf_counter()
+    timings: dict[str, float] = {}
+    indicator_services.indicators_ensure()
+    selected = catalogue(codes=run.indicator_codes or None)
+    missing = sorted(set(run.indicator_codes) - set(selected))
+    if missing:
+        raise ValueError(f"指标不存在或已停用：{'、'.join(missing)}")
+    terms, _first, _last = school_calendar()
+    versions = {name: store.current_version(name) for name in TABLES_BY_NAME}
+    book = ThresholdBook.load(row.pk for row, _ in selected.values())
+    directory = EntityDirectory(versions)
+    periods_by_kind: dict[str, list[Period]] = {}
+    parts: list[pa.Table] = []
+    evaluated_at = history.now()
+    engine = open_engine(run.engine, versions)
+    try:
+        contexts: dict[str, Context] = {}
+        for i, (code, (row, decl)) in enumerate(selected.items()):
+            progress(i, len(selected), code)
+            kind = decl.period
+            if kind not in periods_by_kind:
+                periods_by_kind[kind] = periods_for(kind, codes=run.periods, since=run.since)
+                contexts[kind] = Context(engine, periods_by_kind[kind], terms)
+            if not periods_by_kind[kind]:
+                continue
+            t0 = time.perf_counter()
+            values = engine.execute(compile_indicator(contexts[kind], decl))
+            timings[code] = round(time.perf_counter() - t0, 3)
+            parts.append(
+                judge(
+                    row=row,
+                    decl=decl,
+                    values=values,
+                    periods=periods_by_kind[kind],
+                    book=book,
+                    directory=directory,
+                    batches=_batches(decl, versions),
+                    run_id=run.pk,
+                    evaluated_at=evaluated_at,
+                )
+            )
+    finally:
+        engine.close()
+    progress(len(selected), len(selected), "")
+    measurements = pa.concat_tables(parts) if parts else history.empty()
+    timings["_compute"] = round(time.perf_counter() - t_start, 3)
+    t0 = time.perf_counter()
+    written = history.history_append(run_id=run.pk, measurements=measurements)
+    timings["_history"] = round(time.perf_counter() - t0, 3)
+    t0 = time.perf_counter()
+    ids = {code: row.pk for code, (row, _d) in selected.items()}
+    states_changed, changes = states_record(run=run, measurements=measurements, indicator_ids=ids)
+    timings["_states"] = round(time.perf_counter() - t0, 3)
+    EvaluationRun.objects.filter(pk=run.pk).update(
+        status=RunStatus.SUCCEEDED,
+        finished_at=timezone.now(),
+        indicators_count=len(selected),
+        measurements_count=measurements.num_rows,
+        history_rows=written,
+        states_changed=states_changed,
+        status_changes=changes,
+        versions={k: ({"version": v.version, "run": v.run_id} if v else None) for k, v in versions.items()},
+        timings=timings,
+        message=f"计算 {len(selected)} 个指标，{measurements.num_rows} 个监测值，{changes} 个状态变化",
+    )
+
+
+def _batches(decl: Declaration, versions: dict) -> str:
+    out = []
+    for name in decl.source_tables:
+        v = versions.get(name)
+        out.append(f"{name}@v{v.version}" + (f"#{v.run_id}" if v and v.run_id else "") if v else f"{name}@无数据")
+    return ";".join(out)[:500]
+
+
+# ------------------------------------------------------------------------------------------ judging
+
+
+class EntityDirectory:
+    """Names, org units and group attributes of the entities, read from the same data versions."""
+
+    def __init__(self, versions: dict):
+        self.versions = versions
+        self._tables: dict[tuple, pa.Table] = {}
+
+    def _scan(self, name: str) -> str:
+        return store.scan_sql(self.versions.get(name), TABLES_BY_NAME[name])
+
+    def table(self, kind: str, group_field: str | None) -> pa.Table:
+        key = (kind, group_field)
+        if key in self._tables:
+            return self._tables[key]
+        g = f"CAST(r.{group_field} AS VARCHAR)" if group_field else "''"
+        cols = "AS entity, {name} AS entity_name, {org} AS org_unit, " + g + " AS grp"
+        rosters = {
+            "major": ("majors", "major_code", "major_name", "dept_code"),
+            "course": ("courses", "course_code", "course_name", "dept_code"),
+            "teacher": ("teachers", "staff_no", "name", "dept_code"),
+            "department": ("departments", "dept_code", "dept_name", "dept_code"),
+            "student": ("students", "student_no", "name", "m.dept_code"),
+            "class": ("classes", "class_code", "class_name", "m.dept_code"),
+        }
+        if kind == "school":
+            grp = "''"
+            if group_field:
+                latest = f"{self._scan('school_resources')} ORDER BY academic_year DESC LIMIT 1"
+                grp = f"(SELECT CAST({group_field} AS VARCHAR) FROM {latest})"
+            sql = f"SELECT '{SCHOOL_KEY}' AS entity, '全校' AS entity_name, '' AS org_unit, {grp} AS grp"
+        else:
+            table, key, name, org = rosters[kind]
+            sql = f"SELECT r.{key} " + cols.format(name=f"r.{name}", org=org if "." in org else f"r.{org}")
+            sql += f" FROM {self._scan(table)} r"
+            if org.startswith("m."):
+                sql += f" LEFT JOIN {self._scan('majors')} m ON m.major_code = r.major_code"
+        con = store.connect()
+        try:
+            out = con.sql(f"SELECT DISTINCT ON (entity) * FROM ({sql})").to_arrow_table()
+        finally:
+            con.close()
+        self._tables[key] = out
+        return out
+
+
+def judge(
+    *,
+    row: Indicator,
+    decl: Declaration,
+    values: pa.Table,
+    periods: list[Period],
+    book: ThresholdBook,
+    directory: EntityDirectory,
+    batches: str,
+    run_id: int,
+    evaluated_at: dt.datetime,
+) -> pa.Table:
+    """Measurements of one indicator with their outcomes, in the history schema."""
+    entities = directory.table(decl.entity, decl.threshold_group)
+    joined = values.join(entities, keys="entity", join_type="left outer")
+    n = joined.num_rows
+    period_col = np.asarray(joined.column("period").to_numpy(zero_copy_only=False), dtype=object)
+    grp_col = np.asarray(joined.column("grp").fill_null("").to_numpy(zero_copy_only=False), dtype=object)
+    vals = joined.column("value").to_numpy(zero_copy_only=False).astype("float64")
+    start_of = {p.code: p.start for p in periods}
+    outcomes = np.full(n, Outcome.NO_DATA.value, dtype=object)
+    deviation = np.full(n, np.nan)
+    tiers = np.full(n, "", dtype=object)
+    threshold_ids = np.full(n, -1, dtype=np.int64)
+    combos = defaultdict(list)
+    keys = np.char.add(period_col.astype(str), np.char.add("\x1f", grp_col.astype(str)))
+    uniq, inverse = np.unique(keys, return_inverse=True)
+    for i, k in enumerate(uniq):
+        combos[k] = np.nonzero(inverse == i)[0]
+    for k, idx in combos.items():
+        period, grp = k.split("\x1f")
+        th = book.pick(row.pk, grp, start_of[period])
+        thresholds = th.thresholds() if th else Thresholds()
+        o, d, t = evaluate_array(vals[idx], thresholds)
+        outcomes[idx], deviation[idx], tiers[idx] = o, d, t
+        threshold_ids[idx] = th.pk if th else -1
+    org = joined.column("org_unit").fill_null("")
+    if decl.entity == "school":
+        org = pa.array([decl.owner] * n, pa.string())
+    return pa.table(
+        {
+            "run_id": pa.array(np.full(n, run_id, dtype=np.int64)),
+            "indicator": pa.array([decl.code] * n, pa.string()),
+            "period": joined.column("period"),
+            "period_kind": pa.array([decl.period] * n, pa.string()),
+            "period_start": pa.array([start_of[p] for p in period_col], pa.date32()),
+            "entity_kind": pa.array([decl.entity] * n, pa.string()),
+            "entity": joined.column("entity"),
+            "entity_name": joined.column("entity_name").fill_null(""),
+            "org_unit": org,
+            "grp": pa.array(grp_col.tolist(), pa.string()),
+            "value": pa.array(vals, pa.float64(), from_pandas=True),
+            "outcome": pa.array(outcomes.tolist(), pa.string()),
+            "tier": pa.array(tiers.tolist(), pa.string()),
+            "deviation": pa.array(deviation, pa.float64(), from_pandas=True),
+            "threshold_id": pa.array(threshold_ids, pa.int64(), mask=threshold_ids < 0),
+            "batches": pa.array([batches] * n, pa.string()),
+            "evaluated_at": pa.array([evaluated_at] * n, pa.timestamp("s")),
+        },
+        schema=history.SCHEMA,
+    )
+
+
+# ------------------------------------------------------------------------------------------ state
+
+
+def states_record(*, run: EvaluationRun, measurements: pa.Table, indicator_ids: dict[str, int]) -> tuple[int, int]:
+    """Move IndicatorState to the latest period of each entity; a StatusChange where the outcome moved.
+
+    A new entity whose first outcome is 达标 or 无数据 is not a change (nothing had been judged
+    before); one that starts 预警 or 未达标 is. Returns (states written, status changes).
+    """
+    if measurements.num_rows == 0:
+        return 0, 0
+    con = store.connect()
+    try:
+        con.register("m", measurements)
+        latest = con.sql(
+            "SELECT indicator, entity, entity_kind, entity_name, org_unit, grp, period, period_start, value, "
+            "outcome, tier, deviation, threshold_id, batches FROM m "
+            "QUALIFY row_number() OVER (PARTITION BY indicator, entity ORDER BY period_start DESC) = 1"
+        ).fetchall()
+    finally:
+        con.close()
+    existing: dict[tuple[int, str], tuple] = {}
+    for rec in IndicatorState.objects.filter(indicator_id__in=indicator_ids.values()).values_list(
+        "id", "indicator_id", "entity_key", "period_start", "value", "outcome", "tier", "deviation", "threshold_id"
+    ):
+        existing[(rec[1], rec[2])] = rec
+    now = timezone.now()
+    inserts, updates, changes = [], [], []
+    for code, entity, kind, name, org, grp, period, start, value, outcome, tier, dev, th, batches in latest:
+        ind = indicator_ids[code]
+        old = existing.get((ind, entity))
+        value = None if value is None or value != value else value
+        dev = None if dev is None or dev != dev else dev
+        if old is None:
+            inserts.append(
+                (
+                    ind,
+                    kind,
+                    entity,
+                    name[:128],
+                    org,
+                    grp,
+                    period,
+                    start,
+                    value,
+                    outcome,
+                    tier,
+                    dev,
+                    th,
+                    batches,
+                    run.pk,
+                    now,
+                    now,
+                )
+            )
+            if outcome in NOT_PASSED:
+                changes.append(
+                    StatusChange(
+                        indicator_id=ind,
+                        entity_kind=kind,
+                        entity_key=entity,
+                        entity_name=name[:128],
+                        org_unit=org,
+                        period=period,
+                        previous_outcome="",
+                        outcome=outcome,
+                        tier=tier,
+                        value=value,
+                        run=run,
+                        created_at=now,
+                    )
+                )
+            continue
+        _id, _i, _e, old_start, old_value, old_outcome, old_tier, old_dev, old_th = old
+        if old_start > start:
+            continue  # a newer period is already recorded
+        same = (
+            old_start == start
+            and old_outcome == outcome
+            and old_tier == tier
+            and old_th == th
+            and _close(old_value, value)
+            and _close(old_dev, dev)
+        )
+        if same:
+            continue
+        moved = old_outcome != outcome or old_tier != tier
+        updates.append(
+            (
+                name[:128],
+                org,
+                grp,
+                period,
+                start,
+                value,
+                outcome,
+                tier,
+                dev,
+                th,
+                batches,
+                run.pk,
+                now if moved else None,
+                now,
+                _id,
+            )
+        )
+        if moved:
+            changes.append(
+                StatusChange(
+                    indicator_id=ind,
+                    entity_kind=kind,
+                    entity_key=entity,
+                    entity_name=name[:128],
+                    org_unit=org,
+                    period=period,
+                    previous_outcome=old_outcome,
+                    outcome=outcome,
+                    previous_tier=old_tier,
+                    tier=tier,
+                    value=value,
+                    run=run,
+                    created_at=now,
+                )
+            )
+    table = IndicatorState._meta.db_table
+    with transaction.atomic(), connection.cursor() as cur:
+        if inserts:
+            cur.executemany(
+                f'INSERT INTO {table} (indicator_id, entity_kind, entity_key, entity_name, org_unit, "group", period, '
+                "period_start, value, outcome, tier, deviation, threshold_id, batches, run_id, changed_at, updated_at) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                inserts,
+            )
+        if updates:
+            cur.executemany(
+                f'UPDATE {table} SET entity_name = %s, org_unit = %s, "group" = %s, period = %s, period_start = %s, '
+                "value = %s, outcome = %s, tier = %s, deviation = %s, threshold_id = %s, batches = %s, run_id = %s, "
+                "changed_at = COALESCE(%s, changed_at), updated_at = %s WHERE id = %s",
+                updates,
+            )
+        StatusChange.objects.bulk_create(changes, batch_size=2000)
+    return len(inserts) + len(updates), len(changes)
+
+
+def _close(a: float | None, b: float | None) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    return abs(a - b) <= history.TOLERANCE * max(1.0, abs(a))
+
+
+# ------------------------------------------------------------------------------------------ thresholds
+
+
+def threshold_change(
+    *,
+    indicator: Indicator,
+    group: str,
+    effective_from: dt.date,
+    thresholds: Thresholds,
+    by,
+    note: str = "",
+    rejudge: bool = True,
+) -> tuple[Threshold, EvaluationRun | None]:
+    """A new threshold from a date on, and a re-evaluation of that indicator for the periods from that date.
+
+    Periods that began before the date keep the outcomes they were judged with.
+    """
+    row = indicator_services.threshold_add(
+        indicator=indicator, group=group, effective_from=effective_from, thresholds=thresholds, by=by, note=note
+    )
+    run = None
+    if rejudge:
+        run = evaluate_now(
+            indicator_codes=[indicator.code],
+            since=effective_from,
+            by=by,
+            reason=f"阈值调整后重新判定（{effective_from} 起）",
+        )
+    return row, run
