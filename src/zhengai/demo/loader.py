@@ -22,6 +22,7 @@ from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, 
 from zhengai.datacenter.services import import_run_create, import_run_execute
 from zhengai.demo import sources as demo_sources
 from zhengai.demo.models import DemoBuild
+from zhengai.monitoring.models import EvaluationRun, IndicatorState, StatusChange
 from zhengai.org.models import Course, Major, OrgUnit, SchoolClass, Student, Teacher
 from zhengai.org.services import calendar_ensure, org_units_load_default
 
@@ -117,7 +118,10 @@ def demo_sources_configure(out_dir: Path) -> dict[str, SourceSystem]:
 
 
 def demo_data_reset() -> None:
-    """Forget the previous demo: its batches, data-center files and master data."""
+    """Forget the previous demo: its batches, data-center files, measurements and master data."""
+    EvaluationRun.objects.all().delete()
+    IndicatorState.objects.all().delete()
+    StatusChange.objects.all().delete()
     ImportRun.objects.all().delete()
     DatasetVersion.objects.all().delete()
     SourceMapping.objects.all().delete()

@@ -8,7 +8,7 @@ from zhengai.indicators.declarations import Placement
 from zhengai.indicators.functions import indicator_function
 
 
-@indicator_function("canteen_longest_gap")
+@indicator_function("canteen_longest_gap", reads={"card_transactions": ("student_no", "txn_time", "merchant_kind")})
 def canteen_longest_gap(ctx, indicator):
     """Longest run of days in a row without a canteen transaction, between a student's canteen days.
 

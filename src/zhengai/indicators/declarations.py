@@ -59,6 +59,20 @@ WINDOWS = ("period", "all")
 MATCHES = ("start_year", "end_year")
 
 
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit dates: “2023-13-01” stays text, so the checker can name the field."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def yaml_load(text: str) -> Any:
+    return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass
+
+
 class DeclarationError(ValueError):
     """A catalogue entry that cannot be used; the message names where and what."""
 
@@ -378,7 +392,7 @@ def _parse_threshold(raw: Any, fail, i: int) -> ThresholdDecl:
 def load_file(path: Path | str, text: str | None = None) -> list[Indicator]:
     name = Path(path).name
     try:
-        data = yaml.safe_load(text if text is not None else Path(path).read_text(encoding="utf-8"))
+        data = yaml_load(text if text is not None else Path(path).read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise DeclarationError(f"{name}：YAML 格式错误：{exc}") from exc
     if not isinstance(data, list):
@@ -418,6 +432,44 @@ def shipped_raw() -> dict[str, tuple[dict, str]]:
     folder = resources.files("zhengai.indicators") / "catalogue"
     for entry in sorted(folder.iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".yaml"):
-            for raw in yaml.safe_load(entry.read_text(encoding="utf-8")) or []:
+            for raw in yaml_load(entry.read_text(encoding="utf-8")) or []:
                 out[str(raw["code"])] = (json_safe(raw), entry.name)
+    return out
+
+
+def columns_read(indicator: Indicator) -> dict[str, set[str]]:
+    """The columns of each standard table an indicator reads (its lineage; the bench's scan floor)."""
+    from zhengai.datacenter.standard import TABLES_BY_NAME
+    from zhengai.indicators.expr import names
+
+    out: dict[str, set[str]] = {}
+    if indicator.function:
+        from zhengai.indicators.functions import READS, available
+
+        available()
+        for table, cols in READS.get(indicator.function, {}).items():
+            out.setdefault(table, set()).update(cols)
+        if not out:  # a function that does not say: count every column of its declared sources
+            for table in indicator.sources:
+                out[table] = set(TABLES_BY_NAME[table].field_index)
+        return out
+    for part in (*indicator.parts, *((indicator.population,) if indicator.population else ())):
+        base = TABLES_BY_NAME[part.table]
+        time_field = part.placement.field or base.time_field
+        cols = out.setdefault(part.table, set())
+        if time_field:
+            cols.add(time_field)
+        texts = [part.where, part.by, part.value, *part.pre_by, *(t for _k, t in part.pre_compute)]
+        refs = set().union(*(names(t) for t in texts if t))
+        for _other, left, _key in part.joins:
+            refs.add(left)
+        for other, _left, key in part.joins:
+            out.setdefault(other, set()).add(key)
+        for ref in refs:
+            if "." in ref:
+                table, col = ref.split(".", 1)
+                if table in TABLES_BY_NAME and col in TABLES_BY_NAME[table].field_index:
+                    out.setdefault(table, set()).add(col)
+            elif ref in base.field_index:
+                cols.add(ref)
     return out

@@ -76,6 +76,27 @@ def _is_function_name(tree: ast.AST, name: ast.Name) -> bool:
     return any(isinstance(n, ast.Call) and n.func is name for n in ast.walk(tree))
 
 
+_ALLOWED_NODES = (
+    ast.Expression, ast.Constant, ast.Name, ast.Attribute, ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare,
+    ast.IfExp, ast.Call, ast.Tuple, ast.List, ast.Set, ast.Load, ast.operator, ast.unaryop, ast.boolop, ast.cmpop,
+)  # fmt: skip
+
+
+def check_syntax(text: str, *, aggregate: bool) -> None:
+    """Refuse what the compiler would refuse, before any data is read: node kinds and function names."""
+    for node in ast.walk(parse(text)):
+        if not isinstance(node, _ALLOWED_NODES):
+            raise ExprError(f"表达式“{text}”：不支持 {type(node).__name__} 写法")
+        if isinstance(node, ast.Call):
+            if not isinstance(node.func, ast.Name):
+                raise ExprError(f"表达式“{text}”：只能调用内置函数")
+            fn = node.func.id
+            if fn in AGGREGATES and not aggregate:
+                raise ExprError(f"表达式“{text}”：{fn}() 是聚合函数，只能用在 value / compute 里")
+            if fn not in AGGREGATES and fn not in ROW_FUNCTIONS:
+                raise ExprError(f"表达式“{text}”：不认识的函数 {fn}()")
+
+
 def uses_aggregate(text: str) -> bool:
     return any(
         isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id in AGGREGATES
@@ -325,6 +346,7 @@ def check_indicator(indicator) -> None:
 
     part_names = {p.name for p in indicator.parts}
     if indicator.value:
+        check_syntax(indicator.value, aggregate=False)
         for n in names(indicator.value):
             if n not in part_names:
                 raise ValueError(f"value 引用了不存在的部分 {n}")
@@ -340,10 +362,12 @@ def check_indicator(indicator) -> None:
         pre_names = {k for k, _ in part.pre_compute}
         label = f"部分 {part.name}"
         for text in filter(None, [part.where, part.by]):
+            check_syntax(text, aggregate=False)
             for n in names(text):
                 if n not in known:
                     raise ValueError(f"{label} 引用了 {part.table} 表（及关联表）中不存在的字段 {n}")
         for _k, text in part.pre_compute:
+            check_syntax(text, aggregate=True)
             for n in names(text):
                 if n not in known:
                     raise ValueError(f"{label} 的 pre.compute 引用了不存在的字段 {n}")
@@ -352,6 +376,7 @@ def check_indicator(indicator) -> None:
                 raise ValueError(f"{label} 的 pre.by 引用了不存在的字段 {n}")
         after = (set(part.pre_by) | pre_names | set(PERIOD_VARIABLES)) if part.pre_by else known
         if part.value:
+            check_syntax(part.value, aggregate=True)
             if not uses_aggregate(part.value):
                 raise ValueError(f"{label} 的 value 应是聚合，如 count()、sum(x)、mean(x)")
             for n in names(part.value):

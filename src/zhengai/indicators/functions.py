@@ -12,13 +12,17 @@ from collections.abc import Callable
 import ibis.expr.types as ir
 
 FUNCTIONS: dict[str, Callable] = {}
+# The columns each function reads, by table (for the data lineage shown with a measurement and for
+# `zhengai bench evaluate`'s scan floor).
+READS: dict[str, dict[str, tuple[str, ...]]] = {}
 
 
-def indicator_function(name: str) -> Callable:
+def indicator_function(name: str, *, reads: dict[str, tuple[str, ...] | list[str]] | None = None) -> Callable:
     def register(fn: Callable) -> Callable:
         if name in FUNCTIONS:
             raise ValueError(f"指标函数 {name} 重复注册")
         FUNCTIONS[name] = fn
+        READS[name] = {t: tuple(c) for t, c in (reads or {}).items()}
         return fn
 
     return register

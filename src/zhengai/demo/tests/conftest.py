@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from zhengai.demo import services
@@ -34,3 +37,71 @@ def tables(exports):
         return cache[name]
 
     return get
+
+
+@dataclass
+class EvaluatedDemo:
+    """The small demo loaded through the data center and evaluated once; plain data for the tests."""
+
+    data_dir: Path
+    ground_truth: dict
+    versions: dict  # standard table → store.Version (the files stay in data_dir)
+    history: pa.Table  # the latest measurement of every indicator, period and entity
+    run: dict
+
+    def measurement(self, code: str, period: str, entity: str) -> dict:
+        rows = [
+            r
+            for r in self.rows(code)
+            if r["period"] == period and r["entity"] == entity
+        ]
+        assert rows, f"指标 {code} 在 {period} 没有 {entity} 的监测值"
+        return rows[0]
+
+    def rows(self, code: str) -> list[dict]:
+        if code not in self._by_code:
+            import pyarrow.compute as pc
+
+            self._by_code[code] = self.history.filter(pc.equal(self.history["indicator"], code)).to_pylist()
+        return self._by_code[code]
+
+    def problem(self, problem_id: str) -> dict:
+        return next(p for p in self.ground_truth["problems"] if p["id"] == problem_id)
+
+    def __post_init__(self):
+        self._by_code: dict[str, list[dict]] = {}
+
+
+@pytest.fixture(scope="session")
+def evaluated_demo(small_build, django_db_setup, django_db_blocker, tmp_path_factory) -> EvaluatedDemo:
+    """Load the 600-student demo and evaluate the whole catalogue, inside a transaction rolled back after.
+
+    The Parquet files (standard tables and measurement history) stay in a folder of their own, so
+    the engine parity test can read the same data versions afterwards without the database.
+    """
+    from django.db import transaction
+    from django.test import override_settings
+
+    from zhengai.datacenter import store
+    from zhengai.datacenter.standard import TABLES_BY_NAME
+    from zhengai.demo.loader import load_through_datacenter
+    from zhengai.monitoring.choices import RunStatus
+    from zhengai.monitoring.history import history_read
+    from zhengai.monitoring.services import evaluate_now
+
+    data_dir = tmp_path_factory.mktemp("demo600-datacenter")
+    out = small_build.result.out_dir
+    with django_db_blocker.unblock(), override_settings(DATA_DIR=data_dir):
+        with transaction.atomic():
+            load_through_datacenter(out_dir=out, seed=services.DEFAULT_SEED, students=SMALL)
+            run = evaluate_now(reason="测试：演示学院全目录计算")
+            assert run.status == RunStatus.SUCCEEDED, run.message
+            result = EvaluatedDemo(
+                data_dir=data_dir,
+                ground_truth=json.loads((out / "ground_truth.json").read_text("utf-8")),
+                versions={name: store.current_version(name) for name in TABLES_BY_NAME},
+                history=history_read(),
+                run={"indicators": run.indicators_count, "measurements": run.measurements_count},
+            )
+            transaction.set_rollback(True)
+    return result

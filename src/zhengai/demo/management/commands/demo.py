@@ -60,7 +60,21 @@ class Command(BaseCommand):
                 raise CommandError(str(exc)) from exc
             users = services.demo_accounts_ensure()
             load_seconds = time.perf_counter() - started
+            self._evaluate()
         self._summary(build, out_dir, counts, users, load_seconds)
+
+    def _evaluate(self) -> None:
+        from zhengai.monitoring.choices import RunStatus
+        from zhengai.monitoring.services import evaluate_now
+
+        self.stdout.write("正在计算标准链指标（全部指标、全部学期与学年）……")
+        run = evaluate_now(reason="演示学院载入后首次计算")
+        if run.status != RunStatus.SUCCEEDED:
+            raise CommandError(f"指标计算失败：{run.message}")
+        self.stdout.write(
+            f"  指标 {run.indicators_count} 个，监测值 {run.measurements_count:,} 个，"
+            f"预警与未达标 {run.status_changes:,} 个，用时 {run.duration:.1f} 秒"
+        )
 
     def _migrate(self) -> None:
         executor = MigrationExecutor(connection)

@@ -1,0 +1,145 @@
+"""The built-in catalogue finds every problem planted in the demo college, and leaves the controls alone.
+
+One test per planted problem (see GROUND_TRUTH.md): the problem entity is judged 未达标 by the
+indicator that watches it, and each control entity of the same kind is judged 达标. The figures come
+from the evaluation of the whole catalogue over the 600-student demo (fixture `evaluated_demo`).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+FAILED, PASSED = "failed", "passed"
+
+
+def _year(year: int) -> str:
+    return f"{year}-{year + 1}"
+
+
+def test_the_whole_catalogue_is_evaluated(evaluated_demo):
+    assert evaluated_demo.run["indicators"] >= 80
+    codes = set(evaluated_demo.history.column("indicator").to_pylist())
+    assert len(codes) >= 80, "every indicator yields measurements on the demo college"
+
+
+def test_major_student_teacher_ratio_over_18_is_failed(evaluated_demo):
+    p = evaluated_demo.problem("major_student_teacher_ratio")
+    for e in p["entities"]:
+        m = evaluated_demo.measurement("ZY-SSB", "2025-2026", e["major_code"])
+        assert m["outcome"] == FAILED and m["value"] == pytest.approx(e["ratio"], abs=0.005)
+    for c in p["controls"]:
+        m = evaluated_demo.measurement("ZY-SSB", "2025-2026", c["major_code"])
+        assert m["outcome"] == PASSED and m["value"] == pytest.approx(c["ratio"], abs=0.005)
+
+
+def test_courses_with_a_low_first_pass_rate_are_failed(evaluated_demo):
+    p = evaluated_demo.problem("course_low_pass_rate")
+    for e in p["entities"]:
+        m = evaluated_demo.measurement("KC-TGL", e["term"], e["course_code"])
+        assert m["outcome"] == FAILED and m["value"] == pytest.approx(e["pass_rate"], abs=1e-4)
+    for c in p["controls"]:
+        m = evaluated_demo.measurement("KC-TGL", c["term"], c["course_code"])
+        assert m["outcome"] == PASSED
+
+
+def test_a_sliding_class_is_failed_and_its_neighbour_is_not(evaluated_demo):
+    p = evaluated_demo.problem("class_sliding")
+    code = _class_slide_indicator(evaluated_demo)
+    last_term = max(p["entities"][0]["terms"])
+    assert evaluated_demo.measurement(code, last_term, p["entities"][0]["class_code"])["outcome"] == FAILED
+    for c in p["controls"]:
+        assert evaluated_demo.measurement(code, last_term, c["class_code"])["outcome"] == PASSED
+
+
+def _class_slide_indicator(demo) -> str:
+    from zhengai.indicators.declarations import shipped_catalogue
+
+    found = [i.code for i in shipped_catalogue().values() if i.entity == "class" and "下滑" in i.name]
+    assert len(found) == 1, f"the catalogue has one class-level sliding indicator, found {found}"
+    return found[0]
+
+
+def test_a_teacher_short_of_training_hours_is_failed(evaluated_demo):
+    p = evaluated_demo.problem("teacher_training_short")
+    period = "2024-2025"
+    for e in p["entities"]:
+        m = evaluated_demo.measurement("JS-PXXS", period, e["staff_no"])
+        assert m["outcome"] == FAILED and m["value"] == pytest.approx(e["hours"])
+    for c in p["controls"]:
+        m = evaluated_demo.measurement("JS-PXXS", period, c["staff_no"])
+        assert m["outcome"] == PASSED and m["value"] == pytest.approx(c["hours"])
+
+
+def test_a_dual_qualified_teacher_without_enterprise_practice_is_failed(evaluated_demo):
+    p = evaluated_demo.problem("teacher_no_enterprise_practice")
+    for e in p["entities"]:
+        m = evaluated_demo.measurement("JS-QYSJ", "2025-2026", e["staff_no"])
+        assert m["outcome"] == FAILED and m["value"] == 0
+    for c in p["controls"]:
+        m = evaluated_demo.measurement("JS-QYSJ", "2025-2026", c["staff_no"])
+        assert m["outcome"] == PASSED and m["value"] == c["days"]
+
+
+def test_a_teacher_with_low_evaluations_is_failed_every_term(evaluated_demo):
+    p = evaluated_demo.problem("teacher_low_evaluation")
+    for e in p["entities"]:
+        for term, score in e["terms"].items():
+            m = evaluated_demo.measurement("JS-PJ", term, e["staff_no"])
+            assert m["outcome"] == FAILED and m["value"] == pytest.approx(score, abs=0.005)
+    for c in p["controls"]:
+        for term in c["terms"]:
+            assert evaluated_demo.measurement("JS-PJ", term, c["staff_no"])["outcome"] == PASSED
+
+
+def test_talent_training_plans_breaking_the_2019_rules_are_failed(evaluated_demo):
+    p = evaluated_demo.problem("plan_breaks_rules")
+    checked = 0
+    for e in p["entities"]:
+        if e["cohort"] < 2023:
+            continue  # the plans of cohorts that entered before the demo's three academic years
+        period = _year(e["cohort"])
+        total = evaluated_demo.measurement("ZY-FA-ZXS", period, e["major_code"])
+        practice = evaluated_demo.measurement("ZY-FA-SJ", period, e["major_code"])
+        assert total["outcome"] == FAILED and total["value"] == pytest.approx(e["total_hours"])
+        assert practice["outcome"] == FAILED and practice["value"] == pytest.approx(e["practice_share"], abs=1e-4)
+        checked += 1
+    assert checked >= 3
+    for c in p["controls"]:
+        period = _year(c["cohort"])
+        for code in ("ZY-FA-ZXS", "ZY-FA-SJ", "ZY-FA-GGK", "ZY-FA-XX"):
+            assert evaluated_demo.measurement(code, period, c["major_code"])["outcome"] == PASSED, code
+
+
+def test_a_low_report_rate_is_failed(evaluated_demo):
+    p = evaluated_demo.problem("major_low_report_rate")
+    for e in p["entities"]:
+        m = evaluated_demo.measurement("ZY-BDL", "2025-2026", e["major_code"])
+        assert m["outcome"] == FAILED and m["value"] == pytest.approx(e["rate"], abs=1e-4)
+    for c in p["controls"]:
+        assert evaluated_demo.measurement("ZY-BDL", "2025-2026", c["major_code"])["outcome"] == PASSED
+
+
+def test_low_placement_and_relevance_rates_are_failed(evaluated_demo):
+    p = evaluated_demo.problem("major_low_employment")
+    for e in p["entities"]:
+        period = _year(e["graduation_year"] - 1)
+        placement = evaluated_demo.measurement("ZY-JYL", period, e["major_code"])
+        related = evaluated_demo.measurement("ZY-DKL", period, e["major_code"])
+        assert placement["outcome"] == FAILED and placement["value"] == pytest.approx(e["placement_rate"], abs=1e-4)
+        assert related["outcome"] == FAILED and related["value"] == pytest.approx(e["related_rate"], abs=1e-4)
+    for c in p["controls"]:
+        period = _year(c["graduation_year"] - 1)
+        assert evaluated_demo.measurement("ZY-JYL", period, c["major_code"])["outcome"] == PASSED
+        assert evaluated_demo.measurement("ZY-DKL", period, c["major_code"])["outcome"] == PASSED
+
+
+def test_red_tier_students_are_failed_with_the_red_tier(evaluated_demo):
+    p = evaluated_demo.problem("student_red_warning")
+    for e in p["entities"]:
+        m = evaluated_demo.measurement("XS-GK", "2025-2026", e["student_no"])
+        assert (m["outcome"], m["tier"], m["value"]) == (FAILED, "红色", e["courses"])
+    for c in p["controls"]:
+        m = evaluated_demo.measurement("XS-GK", "2025-2026", c["student_no"])
+        assert (m["outcome"], m["tier"], m["value"]) == (PASSED, "", 0)

@@ -1,0 +1,113 @@
+"""evaluate(value, thresholds) → outcome: pure, no database."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+
+from zhengai.indicators.choices import Outcome
+from zhengai.indicators.thresholds import Line, Thresholds, Tier, evaluate, evaluate_array
+
+RATIO = Thresholds(standard=Line.parse("<= 18"), warning=Line.parse("<= 16"), target=Line.parse("<= 15"))
+PASS_RATE = Thresholds(standard=Line.parse(">= 0.6"), warning=Line.parse(">= 0.7"), target=Line.parse(">= 0.85"))
+HOURS_PER_CREDIT = Thresholds(standard=Line.parse("between 16, 18"))
+ACADEMIC = Thresholds(
+    standard=Line.parse("< 6"),
+    warning=Line.parse("< 2"),
+    tiers=(
+        Tier("蓝色", "blue", Line.parse(">= 1")),
+        Tier("黄色", "yellow", Line.parse(">= 2")),
+        Tier("橙色", "orange", Line.parse(">= 4")),
+        Tier("红色", "red", Line.parse(">= 6")),
+    ),
+)
+
+
+@pytest.mark.parametrize(
+    ("value", "outcome", "deviation"),
+    [
+        (14.0, Outcome.PASSED, -1.0),
+        (16.0, Outcome.PASSED, 1.0),
+        (17.5, Outcome.WARN, 2.5),
+        (27.75, Outcome.FAILED, 12.75),
+    ],
+)
+def test_a_lower_is_better_ratio_is_judged_against_standard_and_warning(value, outcome, deviation):
+    j = evaluate(value, RATIO)
+    assert j.outcome == outcome and j.deviation == pytest.approx(deviation)
+
+
+def test_a_rate_below_the_standard_fails_and_between_the_lines_warns():
+    assert evaluate(0.317, PASS_RATE).outcome == Outcome.FAILED
+    assert evaluate(0.65, PASS_RATE).outcome == Outcome.WARN
+    assert evaluate(0.95, PASS_RATE).outcome == Outcome.PASSED
+    assert evaluate(0.6, PASS_RATE).outcome == Outcome.WARN  # on the line: the standard holds
+
+
+def test_no_value_is_no_data_never_a_failure():
+    for missing in (None, math.nan):
+        j = evaluate(missing, PASS_RATE)
+        assert (j.outcome, j.deviation, j.tier) == (Outcome.NO_DATA, None, "")
+
+
+def test_a_range_passes_inside_and_fails_on_either_side():
+    assert [evaluate(v, HOURS_PER_CREDIT).outcome for v in (15.9, 16, 17, 18, 18.1)] == [
+        Outcome.FAILED, Outcome.PASSED, Outcome.PASSED, Outcome.PASSED, Outcome.FAILED,
+    ]  # fmt: skip
+
+
+def test_tiers_name_the_band_and_the_last_matching_tier_wins():
+    assert [(evaluate(v, ACADEMIC).outcome, evaluate(v, ACADEMIC).tier) for v in (0, 1, 3, 5, 9)] == [
+        (Outcome.PASSED, ""),
+        (Outcome.PASSED, "蓝色"),
+        (Outcome.WARN, "黄色"),
+        (Outcome.WARN, "橙色"),
+        (Outcome.FAILED, "红色"),
+    ]
+
+
+def test_without_any_line_a_value_passes_and_has_no_deviation():
+    assert evaluate(3.0, Thresholds()).outcome == Outcome.PASSED
+    assert evaluate(3.0, Thresholds()).deviation is None
+
+
+@pytest.mark.parametrize("text", ["", None])
+def test_an_empty_line_is_no_line(text):
+    assert Line.parse(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("18", "缺少比较符"),
+        (">= abc", "格式不对"),
+        ("between 18, 16", "下限不大于上限"),
+        ("between 16", "需要下限和上限"),
+        (">= 1, 2", "只有区间"),
+    ],
+)
+def test_a_bad_line_is_refused_in_chinese(text, message):
+    with pytest.raises(ValueError, match=message):
+        Line.parse(text if text != "18" else 18)
+
+
+def test_lines_read_the_symbols_people_type():
+    assert Line.parse("≥ 0.6") == Line(">=", 0.6)
+    assert Line.parse("≤18") == Line("<=", 18)
+    assert Line.parse("between 16～18") == Line("between", 16, 18)
+    assert str(Line.parse(">= 0.6")) == "≥ 0.6" and Line.parse("between 16, 18").as_text() == "between 16, 18"
+
+
+@pytest.mark.parametrize("thresholds", [RATIO, PASS_RATE, HOURS_PER_CREDIT, ACADEMIC, Thresholds()])
+def test_the_array_form_gives_exactly_what_evaluate_gives(thresholds):
+    rng = random.Random(7)
+    values = [rng.choice([math.nan, rng.uniform(-1, 30), float(rng.randint(0, 20)), rng.random()]) for _ in range(3000)]
+    values += [0.6, 0.7, 16.0, 18.0, 2.0, 6.0]
+    outcomes, deviations, tiers = evaluate_array(np.array(values), thresholds)
+    for v, o, d, t in zip(values, outcomes, deviations, tiers, strict=True):
+        j = evaluate(v, thresholds)
+        assert (o, t) == (j.outcome.value, j.tier)
+        assert (math.isnan(d) and j.deviation is None) or d == j.deviation

@@ -1,0 +1,146 @@
+"""Evaluation runs over a small data center built in the test: idempotent, versioned thresholds, audit."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pyarrow as pa
+import pytest
+
+from zhengai.audit.models import AuditRecord
+from zhengai.datacenter import store
+from zhengai.datacenter.standard import TABLES_BY_NAME
+from zhengai.indicators.models import Threshold
+from zhengai.indicators.services import indicator_create
+from zhengai.indicators.thresholds import Line, Thresholds
+from zhengai.monitoring.choices import RunStatus
+from zhengai.monitoring.history import history_read
+from zhengai.monitoring.models import IndicatorState, StatusChange
+from zhengai.monitoring.services import evaluate_now, threshold_change
+from zhengai.org.services import calendar_ensure
+
+pytestmark = pytest.mark.django_db
+
+REPORT_RATE = {
+    "code": "T-BDL",
+    "name": "新生报到率",
+    "level": "major",
+    "entity": "major",
+    "system": "generation",
+    "unit": "%",
+    "direction": "higher",
+    "period": "academic_year",
+    "owner": "zjc",
+    "formula": "报到数 ÷ 录取数",
+    "value": "reported / admitted",
+    "parts": {
+        "admitted": {"from": "admissions", "by": "major_code", "value": "sum(admitted)"},
+        "reported": {"from": "admissions", "by": "major_code", "value": "sum(reported)"},
+    },
+    "thresholds": [{"from": "2019-01-01", "standard": ">= 0.8", "warning": ">= 0.85"}],
+}
+
+# (academic year, major, admitted, reported): 电子商务 reports 82–83 % every year, 护理 94–95 %.
+ADMISSIONS = [
+    (2023, "530701", 100, 83),
+    (2023, "520201", 200, 190),
+    (2024, "530701", 100, 82),
+    (2024, "520201", 200, 188),
+    (2025, "530701", 100, 82),
+    (2025, "520201", 200, 189),
+]
+
+
+def _publish_admissions(rows) -> None:
+    spec = TABLES_BY_NAME["admissions"]
+    schema = store.arrow_schema(spec)
+    data = {f.name: [] for f in spec.fields}
+    for year, major, admitted, reported in rows:
+        for key, value in zip(
+            ("academic_year", "major_code", "province", "plan", "admitted", "reported"),
+            (year, major, "61", admitted + 5, admitted, reported),
+            strict=True,
+        ):
+            data[key].append(value)
+    data["_run"] = [1] * len(rows)
+    data["_snapshot"] = [dt.date(2025, 10, 1)] * len(rows)
+    table = pa.table(data, schema=schema)
+    base = store.current_version("admissions")
+    path = store.write_file(spec, 1 + (base.version if base else 0), 0, table)
+    store.publish(table="admissions", files=[path], row_count=table.num_rows, run_id=None, based_on=base)
+
+
+@pytest.fixture
+def college(cast):
+    calendar_ensure(first_start_year=2023, last_start_year=2025)
+    _publish_admissions(ADMISSIONS)
+    return indicator_create(raw=REPORT_RATE, by=cast.user("officer"))
+
+
+def _outcomes(code: str, entity: str) -> dict[str, str]:
+    table = history_read(indicators=[code], entities=[entity])
+    return dict(zip(table.column("period").to_pylist(), table.column("outcome").to_pylist(), strict=True))
+
+
+def test_a_run_records_history_state_and_changes_and_a_rerun_changes_nothing(college):
+    first = evaluate_now(indicator_codes=["T-BDL"])
+    assert first.status == RunStatus.SUCCEEDED, first.message
+    assert first.measurements_count == 6 and first.history_rows == 6
+    assert _outcomes("T-BDL", "530701") == {"2023-2024": "warn", "2024-2025": "warn", "2025-2026": "warn"}
+    state = IndicatorState.objects.get(indicator=college, entity_key="530701")
+    assert (state.period, state.outcome, round(state.value, 2)) == ("2025-2026", "warn", 0.82)
+    assert "admissions@v1" in state.batches
+    assert StatusChange.objects.filter(entity_key="530701", outcome="warn").count() == 1
+    assert not StatusChange.objects.filter(entity_key="520201").exists()  # starts 达标: nothing changed
+
+    again = evaluate_now(indicator_codes=["T-BDL"])
+    assert (again.history_rows, again.states_changed, again.status_changes) == (0, 0, 0)
+    assert StatusChange.objects.count() == 1
+
+
+def test_a_new_threshold_rejudges_only_the_periods_from_its_date(college, cast):
+    evaluate_now(indicator_codes=["T-BDL"])
+    officer = cast.user("officer")
+    stricter = Thresholds(standard=Line(">=", 0.9), warning=Line(">=", 0.93))
+    row, run = threshold_change(
+        indicator=college, group="", effective_from=dt.date(2025, 9, 1), thresholds=stricter, by=officer,
+        note="省厅 2025 年起报到率要求提高",
+    )
+    assert run.status == RunStatus.SUCCEEDED and run.since == dt.date(2025, 9, 1)
+    # Before the date: the old outcomes stay; from it: judged by the new line.
+    assert _outcomes("T-BDL", "530701") == {"2023-2024": "warn", "2024-2025": "warn", "2025-2026": "failed"}
+    assert _outcomes("T-BDL", "520201") == {"2023-2024": "passed", "2024-2025": "passed", "2025-2026": "passed"}
+    old = history_read(indicators=["T-BDL"], periods=["2024-2025"])
+    assert set(old.column("threshold_id").to_pylist()) == {Threshold.objects.get(indicator=college, origin="edited",
+                                                                                 effective_from=dt.date(2019, 1, 1)).pk}
+    assert set(history_read(indicators=["T-BDL"], periods=["2025-2026"]).column("threshold_id").to_pylist()) == {row.pk}
+    change = StatusChange.objects.get(entity_key="530701", outcome="failed")
+    assert (change.previous_outcome, change.period) == ("warn", "2025-2026")
+    audit = AuditRecord.objects.filter(action="设定阈值").latest("id")
+    assert audit.actor == officer and audit.after["standard"] == ">= 0.9" and audit.before["standard"] == ">= 0.8"
+    assert audit.note == "省厅 2025 年起报到率要求提高"
+
+
+def test_an_earlier_period_evaluated_later_does_not_move_the_current_state(college):
+    evaluate_now(indicator_codes=["T-BDL"])
+    state = IndicatorState.objects.get(indicator=college, entity_key="530701")
+    evaluate_now(indicator_codes=["T-BDL"], periods=["2023-2024"])
+    state.refresh_from_db()
+    assert state.period == "2025-2026"
+
+
+def test_a_corrected_batch_moves_the_state_and_records_the_recovery(college):
+    evaluate_now(indicator_codes=["T-BDL"])
+    corrected = [r if (r[0], r[1]) != (2025, "530701") else (2025, "530701", 100, 91) for r in ADMISSIONS]
+    _publish_admissions(corrected)
+    run = evaluate_now(indicator_codes=["T-BDL"])
+    assert run.history_rows == 1 and run.status_changes == 1
+    change = StatusChange.objects.filter(entity_key="530701").latest("id")
+    assert (change.previous_outcome, change.outcome) == ("warn", "passed")
+    state = IndicatorState.objects.get(indicator=college, entity_key="530701")
+    assert "admissions@v2" in state.batches
+
+
+def test_an_unknown_indicator_fails_the_run_with_a_message(college):
+    run = evaluate_now(indicator_codes=["NO-SUCH"])
+    assert run.status == RunStatus.FAILED and "NO-SUCH" in run.message
