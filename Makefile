@@ -2,6 +2,7 @@
 #
 #   make demo    install with locked versions, build the demo college, serve it at http://127.0.0.1:8000
 #   make test    install with the test extra, then lint, check import layers and migrations, run pytest
+#                (the indicator engine tests also run on Spark, which needs Java 17 or newer)
 #   make lock    regenerate requirements/constraints.txt from a fresh virtual environment
 #
 # Variables: PYTHON (default python3), STUDENTS (demo size, default 8000), PYTEST_ARGS (extra pytest args).

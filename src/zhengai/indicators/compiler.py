@@ -84,6 +84,11 @@ class Context:
     def place(self, t: ir.Table, table_name: str, placement: Placement) -> ir.Table:
         """`t` with the period columns added: each row once for every period it belongs to."""
         spec = TABLES_BY_NAME[table_name]
+        # A field named like a period column (attendance.period, the 节次) is kept under another
+        # name, so that the period columns added here are the ones grouped by.
+        own = [c for c in t.columns if c in PERIOD_COLUMNS]
+        if own:
+            t = t.rename({_own(c): c for c in own})
         field_name = placement.field or spec.time_field
         if field_name is None:
             f = self.frame("plain", "period")
@@ -111,11 +116,21 @@ def _col(name: str) -> str:
     return name.replace(".", "__")
 
 
+def _own(col: str) -> str:
+    return f"_own_{col}"
+
+
+def _column(columns: Iterable[str], name: str) -> str:
+    """The column of a (dotted) field name once the table is placed in periods (see Context.place)."""
+    col = _col(name)
+    return _own(col) if _own(col) in columns else col
+
+
 def _resolver(t: ir.Table):
     columns = set(t.columns)
 
     def resolve(name: str) -> Any:
-        col = _col(name)
+        col = _column(columns, name)
         if col not in columns:
             raise KeyError(name)
         return t[col]
@@ -134,7 +149,7 @@ def compile_part(ctx: Context, part: Part, *, entity: str) -> ir.Table:
     if part.where:
         t = t.filter(compile_expr(part.where, _resolver(t), table=t))
     if part.pre_by:
-        keys = [*PERIOD_COLUMNS, *(_col(k) for k in part.pre_by)]
+        keys = [*PERIOD_COLUMNS, *(_column(t.columns, k) for k in part.pre_by)]
         resolve = _resolver(t)
         t = t.group_by(keys).aggregate(
             **{name: compile_expr(text, resolve, table=t, aggregate=True) for name, text in part.pre_compute}
@@ -142,7 +157,7 @@ def compile_part(ctx: Context, part: Part, *, entity: str) -> ir.Table:
     if entity == "school" or not part.by:
         t = t.mutate(entity=ibis.literal(SCHOOL_KEY))
     else:
-        t = t.mutate(entity=t[_col(part.by)].cast("string"))
+        t = t.mutate(entity=t[_column(t.columns, part.by)].cast("string"))
     t = t.filter(t.entity.notnull())
     value = compile_expr(part.value, _resolver(t), table=t, aggregate=True)
     return t.group_by(["period", "entity"]).aggregate(value=value.cast("float64"))
