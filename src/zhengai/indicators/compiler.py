@@ -28,8 +28,13 @@ PERIOD_COLUMNS = ("period", "p_start", "p_end", "p_year", "p_end_year")
 class Context:
     """What a compiled expression is built against: an engine's tables and the periods in question."""
 
-    def __init__(self, engine, periods: Iterable[Period], terms: Iterable[TermSpan]):
+    def __init__(
+        self, engine, periods: Iterable[Period], terms: Iterable[TermSpan], *, data_start: dt.date | None = None
+    ):
         self.engine = engine
+        # The first day the data center covers (the school calendar's first academic year): a period
+        # whose trailing window (years:N) reaches before it is not judged, it would count missing data as zero.
+        self.data_start = data_start
         self.periods = sorted(periods)
         self.terms = sorted(terms, key=lambda t: t.start)
         self._frames: dict[tuple, ir.Table] = {}
@@ -80,6 +85,18 @@ class Context:
             )
             self._frames[key] = self.engine.memtable(pa.table(rows, schema=schema))
         return self._frames[key]
+
+    def complete_periods(self, indicator: Indicator) -> list[str] | None:
+        """The periods whose trailing windows the data covers, or None when every period does."""
+        if self.data_start is None:
+            return None
+        windows = {p.placement.window for p in (*indicator.parts, *filter(None, [indicator.population]))}
+        windows = {w for w in windows if w.startswith("years:")}
+        if not windows:
+            return None
+        return [
+            p.code for p in self.periods if all(window_bounds(p, w, EARLIEST)[0] >= self.data_start for w in windows)
+        ] or [""]
 
     def place(self, t: ir.Table, table_name: str, placement: Placement) -> ir.Table:
         """`t` with the period columns added: each row once for every period it belongs to."""
@@ -189,4 +206,8 @@ def compile_indicator(ctx: Context, indicator: Indicator) -> ir.Table:
         if part.fill is not None:
             base = base.mutate(**{part.name: base[part.name].fill_null(part.fill)})
     value = compile_expr(indicator.value, _resolver(base))
-    return base.select("period", "entity", value=value.cast("float64"))
+    out = base.select("period", "entity", value=value.cast("float64"))
+    complete = ctx.complete_periods(indicator)
+    if complete is not None:
+        out = out.filter(out.period.isin(complete))
+    return out

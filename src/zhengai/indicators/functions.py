@@ -30,7 +30,7 @@ def indicator_function(name: str, *, reads: dict[str, tuple[str, ...] | list[str
 
 def _load() -> None:
     # The functions live in a module of their own so that this registry stays importable alone.
-    from zhengai.indicators import builtin_functions  # noqa: F401
+    from zhengai.indicators import builtin_functions, functions_student, functions_teacher  # noqa: F401
 
 
 def available() -> set[str]:

@@ -20,7 +20,7 @@ import numpy as np
 
 from zhengai.indicators.choices import Comparison, Outcome
 
-_LINE = re.compile(r"^\s*(>=|<=|==|>|<|≥|≤|＝|between)\s*(-?[\d.]+)(?:\s*(?:,|~|～|-|至)\s*(-?[\d.]+))?\s*$")
+_LINE = re.compile(r"^\s*(>=|<=|==|>|<|≥|≤|＝|between)\s*(-?[\d.]+)(?:\s*(?:,|~|～|-|至|and)\s*(-?[\d.]+))?\s*$")
 _SYMBOLS = {"≥": ">=", "≤": "<=", "＝": "=="}
 
 

@@ -46,8 +46,8 @@ def test_duckdb_and_spark_agree_on_the_whole_catalogue(evaluated_demo, settings)
     try:
         for code, decl in catalogue.items():
             periods = periods_between(decl.period, FIRST, LAST, terms=terms)
-            a = _rows(duck.execute(compile_indicator(Context(duck, periods, terms), decl)))
-            b = _rows(spark.execute(compile_indicator(Context(spark, periods, terms), decl)))
+            a = _rows(duck.execute(compile_indicator(Context(duck, periods, terms, data_start=FIRST), decl)))
+            b = _rows(spark.execute(compile_indicator(Context(spark, periods, terms, data_start=FIRST), decl)))
             assert a, f"{code} yields no measurement on the demo college"
             if a.keys() != b.keys():
                 differences.append(
