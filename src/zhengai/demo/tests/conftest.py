@@ -48,13 +48,10 @@ class EvaluatedDemo:
     versions: dict  # standard table → store.Version (the files stay in data_dir)
     history: pa.Table  # the latest measurement of every indicator, period and entity
     run: dict
+    cards: dict  # year → the 2004 basic-conditions card (monitoring.cards)
 
     def measurement(self, code: str, period: str, entity: str) -> dict:
-        rows = [
-            r
-            for r in self.rows(code)
-            if r["period"] == period and r["entity"] == entity
-        ]
+        rows = [r for r in self.rows(code) if r["period"] == period and r["entity"] == entity]
         assert rows, f"指标 {code} 在 {period} 没有 {entity} 的监测值"
         return rows[0]
 
@@ -85,6 +82,7 @@ def evaluated_demo(small_build, django_db_setup, django_db_blocker, tmp_path_fac
     from zhengai.datacenter import store
     from zhengai.datacenter.standard import TABLES_BY_NAME
     from zhengai.demo.loader import load_through_datacenter
+    from zhengai.monitoring.cards import school_cards
     from zhengai.monitoring.choices import RunStatus
     from zhengai.monitoring.history import history_read
     from zhengai.monitoring.services import evaluate_now
@@ -102,6 +100,7 @@ def evaluated_demo(small_build, django_db_setup, django_db_blocker, tmp_path_fac
                 versions={name: store.current_version(name) for name in TABLES_BY_NAME},
                 history=history_read(),
                 run={"indicators": run.indicators_count, "measurements": run.measurements_count},
+                cards=school_cards(),
             )
             transaction.set_rollback(True)
     return result

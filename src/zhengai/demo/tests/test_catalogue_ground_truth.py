@@ -143,3 +143,8 @@ def test_red_tier_students_are_failed_with_the_red_tier(evaluated_demo):
     for c in p["controls"]:
         m = evaluated_demo.measurement("XS-GK", "2025-2026", c["student_no"])
         assert (m["outcome"], m["tier"], m["value"]) == (PASSED, "", 0)
+
+
+def test_the_demo_school_meets_the_2004_basic_conditions_every_year(evaluated_demo):
+    cards = {year: (c.card, c.below_qualified) for year, c in evaluated_demo.cards.items()}
+    assert cards == {2023: ("合格", ()), 2024: ("合格", ()), 2025: ("合格", ())}
