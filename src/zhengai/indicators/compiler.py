@@ -38,6 +38,7 @@ class Context:
         self.periods = sorted(periods)
         self.terms = sorted(terms, key=lambda t: t.start)
         self._frames: dict[tuple, ir.Table] = {}
+        self._coverage: dict[tuple, dt.date | None] = {}
 
     def table(self, name: str) -> ir.Table:
         return self.engine.table(name)
@@ -86,17 +87,42 @@ class Context:
             self._frames[key] = self.engine.memtable(pa.table(rows, schema=schema))
         return self._frames[key]
 
+    def coverage_start(self, table_name: str, placement: Placement) -> dt.date | None:
+        """The first day a table's data covers: its earliest record, widened to the start of that term,
+        academic year or calendar year (None for an empty table or one without a time field)."""
+        spec = TABLES_BY_NAME[table_name]
+        field_name = placement.field or spec.time_field
+        if field_name is None:
+            return None
+        key = (table_name, field_name, placement.match)
+        if key not in self._coverage:
+            t = self.table(table_name)
+            first = self.engine.execute(t.aggregate(first=t[field_name].min())).column("first")[0].as_py()
+            self._coverage[key] = _floor(first, spec, field_name, placement.match)
+        return self._coverage[key]
+
     def complete_periods(self, indicator: Indicator) -> list[str] | None:
-        """The periods whose trailing windows the data covers, or None when every period does."""
-        if self.data_start is None:
+        """The periods whose trailing windows (years:N) the data covers, or None when every period does.
+
+        A window that reaches before the data begins would count the missing years as zero.
+        """
+        parts = [
+            p
+            for p in (*indicator.parts, *filter(None, [indicator.population]))
+            if p.placement.window.startswith("years:")
+        ]
+        if not parts:
             return None
-        windows = {p.placement.window for p in (*indicator.parts, *filter(None, [indicator.population]))}
-        windows = {w for w in windows if w.startswith("years:")}
-        if not windows:
+        starts = [self.coverage_start(p.table, p.placement) for p in parts]
+        floor = max([d for d in starts if d is not None] + ([self.data_start] if self.data_start else []), default=None)
+        if floor is None:
             return None
-        return [
-            p.code for p in self.periods if all(window_bounds(p, w, EARLIEST)[0] >= self.data_start for w in windows)
-        ] or [""]
+        complete = [
+            p.code
+            for p in self.periods
+            if all(window_bounds(p, x.placement.window, EARLIEST)[0] >= floor for x in parts)
+        ]
+        return complete or [""]
 
     def place(self, t: ir.Table, table_name: str, placement: Placement) -> ir.Table:
         """`t` with the period columns added: each row once for every period it belongs to."""
@@ -127,6 +153,26 @@ class Context:
         else:
             raise ValueError(f"{table_name}.{field_name} 不能用来划分周期")
         return joined.drop("w_start", "w_end", "w_from", "w_to", "w_term")
+
+
+def _floor(first, spec, field_name: str, match: str) -> dt.date | None:
+    from zhengai.datacenter.standard import TimeKind
+    from zhengai.lib.periods import academic_year_of, parse_term_code
+
+    if first is None:
+        return None
+    if isinstance(first, dt.datetime):
+        first = first.date()
+    if isinstance(first, dt.date):
+        return academic_year_of(first).start
+    if isinstance(first, str):
+        try:
+            year, kind = parse_term_code(first)
+        except ValueError:
+            return None
+        return dt.date(year, 9, 1) if kind == 1 else dt.date(year + 1, 2, 1)
+    year = int(first) - (1 if match == "end_year" else 0)
+    return dt.date(year, 1, 1) if spec.time_kind == TimeKind.CALENDAR_YEAR else dt.date(year, 9, 1)
 
 
 def _col(name: str) -> str:

@@ -150,7 +150,7 @@ def _execute(run: EvaluationRun, progress) -> None:
     missing = sorted(set(run.indicator_codes) - set(selected))
     if missing:
         raise ValueError(f"指标不存在或已停用：{'、'.join(missing)}")
-    terms, first, _last = school_calendar()
+    terms, _first, _last = school_calendar()
     versions = {name: store.current_version(name) for name in TABLES_BY_NAME}
     book = ThresholdBook.load(row.pk for row, _ in selected.values())
     directory = EntityDirectory(versions)
@@ -165,7 +165,7 @@ def _execute(run: EvaluationRun, progress) -> None:
             kind = decl.period
             if kind not in periods_by_kind:
                 periods_by_kind[kind] = periods_for(kind, codes=run.periods, since=run.since)
-                contexts[kind] = Context(engine, periods_by_kind[kind], terms, data_start=first)
+                contexts[kind] = Context(engine, periods_by_kind[kind], terms)
             if not periods_by_kind[kind]:
                 continue
             t0 = time.perf_counter()

@@ -76,7 +76,7 @@ def evaluated_demo(small_build, django_db_setup, django_db_blocker, tmp_path_fac
     The Parquet files (standard tables and measurement history) stay in a folder of their own, so
     the engine parity test can read the same data versions afterwards without the database.
     """
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.test import override_settings
 
     from zhengai.datacenter import store
@@ -90,6 +90,8 @@ def evaluated_demo(small_build, django_db_setup, django_db_blocker, tmp_path_fac
     data_dir = tmp_path_factory.mktemp("demo600-datacenter")
     out = small_build.result.out_dir
     with django_db_blocker.unblock(), override_settings(DATA_DIR=data_dir):
+        name = str(connection.settings_dict["NAME"])
+        assert name.startswith(("file:memorydb", "test_")), f"refusing to load the demo into {name}"
         with transaction.atomic():
             load_through_datacenter(out_dir=out, seed=services.DEFAULT_SEED, students=SMALL)
             run = evaluate_now(reason="测试：演示学院全目录计算")

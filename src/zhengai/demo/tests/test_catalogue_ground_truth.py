@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = pytest.mark.slow
+# django_db: the session fixture needs the test database set up (it loads the demo into it).
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 FAILED, PASSED = "failed", "passed"
 
@@ -147,4 +148,5 @@ def test_red_tier_students_are_failed_with_the_red_tier(evaluated_demo):
 
 def test_the_demo_school_meets_the_2004_basic_conditions_every_year(evaluated_demo):
     cards = {year: (c.card, c.below_qualified) for year, c in evaluated_demo.cards.items()}
-    assert cards == {2023: ("合格", ()), 2024: ("合格", ()), 2025: ("合格", ())}
+    assert {2023, 2024, 2025} <= set(cards)
+    assert set(cards.values()) == {("合格", ())}
