@@ -34,7 +34,20 @@ def indicators_sync_shipped() -> dict[str, int]:
     """
     shipped = shipped_raw()
     existing = {i.code: i for i in Indicator.objects.all()}
-    counts = {"added": 0, "updated": 0, "thresholds": 0}
+    counts = {"added": 0, "updated": 0, "thresholds": 0, "retired": 0}
+    for code, row in existing.items():
+        if code not in shipped and not row.is_custom and row.enabled:
+            # Dropped from the shipped catalogue: kept with its history, no longer evaluated.
+            row.enabled = False
+            row.save(update_fields=["enabled", "updated_at"])
+            audit_record(
+                actor=None,
+                action="内置目录已移除该指标，停用",
+                obj=row,
+                before={"enabled": True},
+                after={"enabled": False},
+            )
+            counts["retired"] += 1
     for order, (code, (raw, _file)) in enumerate(shipped.items(), start=1):
         row = existing.get(code)
         merged = {**raw, **(row.override if row else {})}
@@ -69,10 +82,15 @@ def indicators_sync_shipped() -> dict[str, int]:
     return counts
 
 
+_SYNCED_IN_THIS_PROCESS = [False]
+
+
 def indicators_ensure() -> None:
-    """Load the shipped catalogue if the app database has none yet (first start, fresh test DB)."""
-    if not Indicator.objects.exists():
+    """Bring in the shipped catalogue once per process (a new release is a restart), and whenever
+    the app database has none (first start, fresh test database)."""
+    if not _SYNCED_IN_THIS_PROCESS[0] or not Indicator.objects.exists():
         indicators_sync_shipped()
+        _SYNCED_IN_THIS_PROCESS[0] = True
 
 
 @transaction.atomic

@@ -16,11 +16,12 @@ import os
 import socket
 import time
 import traceback
-from collections import defaultdict
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection, transaction
 from django.utils import timezone
 
@@ -158,32 +159,41 @@ def _execute(run: EvaluationRun, progress) -> None:
     parts: list[pa.Table] = []
     evaluated_at = history.now()
     engine = open_engine(run.engine, versions)
+
+    def timed_run(code: str, prepared):
+        t0 = time.perf_counter()
+        out = engine.run(prepared)
+        timings[code] = round(time.perf_counter() - t0, 3)
+        return out
+
+    def record(code: str, future) -> None:
+        row, decl = selected[code]
+        parts.append(
+            judge(row=row, decl=decl, values=future.result(), periods=periods_by_kind[decl.period], book=book,
+                  directory=directory, batches=_batches(decl, versions), run_id=run.pk, evaluated_at=evaluated_at)
+        )  # fmt: skip
+
+    # The next indicator is compiled (Python) while the engine runs the previous one (native code),
+    # and the one before that is judged meanwhile.
+    pending: tuple[str, object] | None = None
     try:
-        contexts: dict[str, Context] = {}
-        for i, (code, (row, decl)) in enumerate(selected.items()):
-            progress(i, len(selected), code)
-            kind = decl.period
-            if kind not in periods_by_kind:
-                periods_by_kind[kind] = periods_for(kind, codes=run.periods, since=run.since)
-                contexts[kind] = Context(engine, periods_by_kind[kind], terms)
-            if not periods_by_kind[kind]:
-                continue
-            t0 = time.perf_counter()
-            values = engine.execute(compile_indicator(contexts[kind], decl))
-            timings[code] = round(time.perf_counter() - t0, 3)
-            parts.append(
-                judge(
-                    row=row,
-                    decl=decl,
-                    values=values,
-                    periods=periods_by_kind[kind],
-                    book=book,
-                    directory=directory,
-                    batches=_batches(decl, versions),
-                    run_id=run.pk,
-                    evaluated_at=evaluated_at,
-                )
-            )
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="zhengai-engine") as pool:
+            contexts: dict[str, Context] = {}
+            for i, (code, (_row, decl)) in enumerate(selected.items()):
+                progress(i, len(selected), code)
+                kind = decl.period
+                if kind not in periods_by_kind:
+                    periods_by_kind[kind] = periods_for(kind, codes=run.periods, since=run.since)
+                    contexts[kind] = Context(engine, periods_by_kind[kind], terms)
+                if not periods_by_kind[kind]:
+                    continue
+                prepared = engine.prepare(compile_indicator(contexts[kind], decl))
+                future = pool.submit(timed_run, code, prepared)
+                if pending is not None:
+                    record(*pending)
+                pending = (code, future)
+            if pending is not None:
+                record(*pending)
     finally:
         engine.close()
     progress(len(selected), len(selected), "")
@@ -232,9 +242,9 @@ class EntityDirectory:
         return store.scan_sql(self.versions.get(name), TABLES_BY_NAME[name])
 
     def table(self, kind: str, group_field: str | None) -> pa.Table:
-        key = (kind, group_field)
-        if key in self._tables:
-            return self._tables[key]
+        cache_key = (kind, group_field)
+        if cache_key in self._tables:
+            return self._tables[cache_key]
         g = f"CAST(r.{group_field} AS VARCHAR)" if group_field else "''"
         cols = "AS entity, {name} AS entity_name, {org} AS org_unit, " + g + " AS grp"
         rosters = {
@@ -262,7 +272,7 @@ class EntityDirectory:
             out = con.sql(f"SELECT DISTINCT ON (entity) * FROM ({sql})").to_arrow_table()
         finally:
             con.close()
-        self._tables[key] = out
+        self._tables[cache_key] = out
         return out
 
 
@@ -282,26 +292,30 @@ def judge(
     entities = directory.table(decl.entity, decl.threshold_group)
     joined = values.join(entities, keys="entity", join_type="left outer")
     n = joined.num_rows
-    period_col = np.asarray(joined.column("period").to_numpy(zero_copy_only=False), dtype=object)
-    grp_col = np.asarray(joined.column("grp").fill_null("").to_numpy(zero_copy_only=False), dtype=object)
+    periods_enc = pc.dictionary_encode(joined.column("period")).combine_chunks()
+    groups_enc = pc.dictionary_encode(joined.column("grp").fill_null("")).combine_chunks()
+    p_idx = periods_enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    g_idx = groups_enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    p_codes, g_codes = periods_enc.dictionary.to_pylist(), groups_enc.dictionary.to_pylist()
     vals = joined.column("value").to_numpy(zero_copy_only=False).astype("float64")
     start_of = {p.code: p.start for p in periods}
     outcomes = np.full(n, Outcome.NO_DATA.value, dtype=object)
     deviation = np.full(n, np.nan)
     tiers = np.full(n, "", dtype=object)
     threshold_ids = np.full(n, -1, dtype=np.int64)
-    combos = defaultdict(list)
-    keys = np.char.add(period_col.astype(str), np.char.add("\x1f", grp_col.astype(str)))
-    uniq, inverse = np.unique(keys, return_inverse=True)
-    for i, k in enumerate(uniq):
-        combos[k] = np.nonzero(inverse == i)[0]
-    for k, idx in combos.items():
-        period, grp = k.split("\x1f")
+    # One threshold per (period, group): judge each slice at once.
+    key = p_idx * max(1, len(g_codes)) + g_idx
+    order = np.argsort(key, kind="stable")
+    uniq, first = np.unique(key[order], return_index=True)
+    bounds = [*first.tolist(), n]
+    for i, k in enumerate(uniq.tolist()):
+        idx = order[bounds[i] : bounds[i + 1]]
+        period, grp = p_codes[k // max(1, len(g_codes))], g_codes[k % max(1, len(g_codes))]
         th = book.pick(row.pk, grp, start_of[period])
-        thresholds = th.thresholds() if th else Thresholds()
-        o, d, t = evaluate_array(vals[idx], thresholds)
+        o, d, t = evaluate_array(vals[idx], th.thresholds() if th else Thresholds())
         outcomes[idx], deviation[idx], tiers[idx] = o, d, t
         threshold_ids[idx] = th.pk if th else -1
+    period_starts = np.array([start_of[p] for p in p_codes], dtype="datetime64[D]")[p_idx] if n else []
     org = joined.column("org_unit").fill_null("")
     if decl.entity == "school":
         org = pa.array([decl.owner] * n, pa.string())
@@ -311,15 +325,15 @@ def judge(
             "indicator": pa.array([decl.code] * n, pa.string()),
             "period": joined.column("period"),
             "period_kind": pa.array([decl.period] * n, pa.string()),
-            "period_start": pa.array([start_of[p] for p in period_col], pa.date32()),
+            "period_start": pa.array(period_starts, pa.date32()),
             "entity_kind": pa.array([decl.entity] * n, pa.string()),
             "entity": joined.column("entity"),
             "entity_name": joined.column("entity_name").fill_null(""),
             "org_unit": org,
-            "grp": pa.array(grp_col.tolist(), pa.string()),
+            "grp": groups_enc.dictionary.take(pa.array(g_idx)) if n else pa.array([], pa.string()),
             "value": pa.array(vals, pa.float64(), from_pandas=True),
-            "outcome": pa.array(outcomes.tolist(), pa.string()),
-            "tier": pa.array(tiers.tolist(), pa.string()),
+            "outcome": pa.array(outcomes, pa.string()),
+            "tier": pa.array(tiers, pa.string()),
             "deviation": pa.array(deviation, pa.float64(), from_pandas=True),
             "threshold_id": pa.array(threshold_ids, pa.int64(), mask=threshold_ids < 0),
             "batches": pa.array([batches] * n, pa.string()),
@@ -351,62 +365,41 @@ def states_record(*, run: EvaluationRun, measurements: pa.Table, indicator_ids: 
     finally:
         con.close()
     existing: dict[tuple[int, str], tuple] = {}
-    for rec in IndicatorState.objects.filter(indicator_id__in=indicator_ids.values()).values_list(
-        "id", "indicator_id", "entity_key", "period_start", "value", "outcome", "tier", "deviation", "threshold_id"
-    ):
-        existing[(rec[1], rec[2])] = rec
+    ids = sorted(set(indicator_ids.values()))
+    if ids:
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT id, indicator_id, entity_key, period_start, value, outcome, tier, deviation, threshold_id "
+                f"FROM {IndicatorState._meta.db_table} WHERE indicator_id IN ({', '.join(['%s'] * len(ids))})",
+                ids,
+            )
+            for rec in cur.fetchall():
+                existing[(rec[1], rec[2])] = (rec[0], rec[1], rec[2], str(rec[3])[:10], *rec[4:])
     now = timezone.now()
+    ops = connection.ops
+    now_db = ops.adapt_datetimefield_value(now)
+    day_db: dict[dt.date, object] = {}
     inserts, updates, changes = [], [], []
     for code, entity, kind, name, org, grp, period, start, value, outcome, tier, dev, th, batches in latest:
         ind = indicator_ids[code]
         old = existing.get((ind, entity))
         value = None if value is None or value != value else value
         dev = None if dev is None or dev != dev else dev
+        name = name[:128]
+        if start not in day_db:
+            day_db[start] = ops.adapt_datefield_value(start)
+        start_db = day_db[start]
         if old is None:
-            inserts.append(
-                (
-                    ind,
-                    kind,
-                    entity,
-                    name[:128],
-                    org,
-                    grp,
-                    period,
-                    start,
-                    value,
-                    outcome,
-                    tier,
-                    dev,
-                    th,
-                    batches,
-                    run.pk,
-                    now,
-                    now,
-                )
-            )
+            inserts.append((ind, kind, entity, name, org, grp, period, start_db, value, outcome, tier, dev, th,
+                            batches, run.pk, now_db, now_db))  # fmt: skip
             if outcome in NOT_PASSED:
-                changes.append(
-                    StatusChange(
-                        indicator_id=ind,
-                        entity_kind=kind,
-                        entity_key=entity,
-                        entity_name=name[:128],
-                        org_unit=org,
-                        period=period,
-                        previous_outcome="",
-                        outcome=outcome,
-                        tier=tier,
-                        value=value,
-                        run=run,
-                        created_at=now,
-                    )
-                )
+                changes.append((ind, kind, entity, name, org, period, "", outcome, "", tier, value, run.pk, now_db))
             continue
         _id, _i, _e, old_start, old_value, old_outcome, old_tier, old_dev, old_th = old
-        if old_start > start:
+        if old_start > start.isoformat():
             continue  # a newer period is already recorded
         same = (
-            old_start == start
+            old_start == start.isoformat()
             and old_outcome == outcome
             and old_tier == tier
             and old_th == th
@@ -416,61 +409,49 @@ def states_record(*, run: EvaluationRun, measurements: pa.Table, indicator_ids: 
         if same:
             continue
         moved = old_outcome != outcome or old_tier != tier
-        updates.append(
-            (
-                name[:128],
-                org,
-                grp,
-                period,
-                start,
-                value,
-                outcome,
-                tier,
-                dev,
-                th,
-                batches,
-                run.pk,
-                now if moved else None,
-                now,
-                _id,
-            )
-        )
+        updates.append((name, org, grp, period, start_db, value, outcome, tier, dev, th, batches, run.pk,
+                        now_db if moved else None, now_db, _id))  # fmt: skip
         if moved:
-            changes.append(
-                StatusChange(
-                    indicator_id=ind,
-                    entity_kind=kind,
-                    entity_key=entity,
-                    entity_name=name[:128],
-                    org_unit=org,
-                    period=period,
-                    previous_outcome=old_outcome,
-                    outcome=outcome,
-                    previous_tier=old_tier,
-                    tier=tier,
-                    value=value,
-                    run=run,
-                    created_at=now,
-                )
-            )
-    table = IndicatorState._meta.db_table
-    with transaction.atomic(), connection.cursor() as cur:
-        if inserts:
-            cur.executemany(
-                f'INSERT INTO {table} (indicator_id, entity_kind, entity_key, entity_name, org_unit, "group", period, '
-                "period_start, value, outcome, tier, deviation, threshold_id, batches, run_id, changed_at, updated_at) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                inserts,
-            )
-        if updates:
-            cur.executemany(
-                f'UPDATE {table} SET entity_name = %s, org_unit = %s, "group" = %s, period = %s, period_start = %s, '
-                "value = %s, outcome = %s, tier = %s, deviation = %s, threshold_id = %s, batches = %s, run_id = %s, "
-                "changed_at = COALESCE(%s, changed_at), updated_at = %s WHERE id = %s",
-                updates,
-            )
-        StatusChange.objects.bulk_create(changes, batch_size=2000)
+            changes.append((ind, kind, entity, name, org, period, old_outcome, outcome, old_tier, tier, value, run.pk,
+                            now_db))  # fmt: skip
+    states, status = IndicatorState._meta.db_table, StatusChange._meta.db_table
+    with transaction.atomic():
+        _executemany(
+            f"INSERT INTO {states} (indicator_id, entity_kind, entity_key, entity_name, org_unit, {_q('group')}, "
+            "period, period_start, value, outcome, tier, deviation, threshold_id, batches, run_id, changed_at, "
+            "updated_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            inserts,
+        )
+        _executemany(
+            f"UPDATE {states} SET entity_name = %s, org_unit = %s, {_q('group')} = %s, period = %s, period_start = %s, "
+            "value = %s, outcome = %s, tier = %s, deviation = %s, threshold_id = %s, batches = %s, run_id = %s, "
+            "changed_at = COALESCE(%s, changed_at), updated_at = %s WHERE id = %s",
+            updates,
+        )
+        _executemany(
+            f"INSERT INTO {status} (indicator_id, entity_kind, entity_key, entity_name, org_unit, period, "
+            "previous_outcome, outcome, previous_tier, tier, value, run_id, created_at) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+            changes,
+        )
     return len(inserts) + len(updates), len(changes)
+
+
+def _q(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _executemany(sql: str, rows: list[tuple]) -> None:
+    """Many rows in one call. On SQLite straight through the driver: Django's cursor wrapper costs
+    more than the insert itself at hundreds of thousands of rows (values are already adapted)."""
+    if not rows:
+        return
+    if connection.vendor == "sqlite":
+        connection.ensure_connection()
+        connection.connection.executemany(sql.replace("%s", "?"), rows)
+        return
+    with connection.cursor() as cur:
+        cur.executemany(sql, rows)
 
 
 def _close(a: float | None, b: float | None) -> bool:

@@ -35,6 +35,14 @@ class Engine:
     def execute(self, expr: ir.Table) -> pa.Table:
         raise NotImplementedError
 
+    def prepare(self, expr: ir.Table):
+        """What `run` needs (compiled SQL where the engine takes SQL); called on the main thread."""
+        return expr
+
+    def run(self, prepared) -> pa.Table:
+        """Run a prepared expression; may be called from a worker thread while the next one is prepared."""
+        return self.execute(prepared)
+
     def close(self) -> None:
         pass
 
