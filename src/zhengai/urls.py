@@ -15,6 +15,7 @@ urlpatterns = [
     path("org/", include("zhengai.org.urls")),
     path("datacenter/", include("zhengai.datacenter.urls")),
     path("api/datacenter/", include("zhengai.datacenter.api_urls")),
+    path("standards/", include("zhengai.monitoring.urls")),
     path("audit/", include("zhengai.audit.urls")),
     path("admin/", admin.site.urls),
 ]

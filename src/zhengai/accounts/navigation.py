@@ -38,7 +38,8 @@ class NavSection:
 _SECTIONS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
     ("驾驶舱", "gauge", [("总览", "home")]),
     ("目标链", "target", [("规划与目标", None)]),
-    ("标准链", "ruler", [("五纵五横架构", "org:matrix"), ("指标目录", None)]),
+    ("标准链", "ruler", [("五纵五横架构", "org:matrix"), ("指标目录", "monitoring:catalogue"),
+                        ("计算批次", "monitoring:runs")]),
     (
         "数据中心",
         "database",
@@ -64,6 +65,7 @@ _PERMISSIONS: dict[str, Callable[[object], bool]] = {
     "datacenter:sources": _college_wide,
     "datacenter:runs": _college_wide,
     "datacenter:quality": _college_wide,
+    "monitoring:runs": _college_wide,
 }
 
 
@@ -82,7 +84,12 @@ def navigation_for(user, path: str) -> list[NavSection]:
                     url = None
             active = bool(url) and (path == url or (url != "/" and path.startswith(url)))
             section.items.append(NavItem(label=item_label, url_name=url_name, url=url, active=active))
-            section.active = section.active or active
         if section.items:
             sections.append(section)
+    # Where one page's address lies under another's (计算批次 under 指标目录), only the closer one is current.
+    current = max((i for s in sections for i in s.items if i.active), key=lambda i: len(i.url or ""), default=None)
+    for section in sections:
+        for item in section.items:
+            item.active = item is current
+        section.active = any(item.active for item in section.items)
     return sections

@@ -42,6 +42,8 @@ pytestmark = [
 TITLES = {
     "home": "驾驶舱 · 总览",
     "org:matrix": "五纵五横架构",
+    "monitoring:catalogue": "指标目录",
+    "monitoring:runs": "计算批次",
     "datacenter:dictionary": "数据标准（数据字典）",
     "datacenter:sources": "数据源",
     "datacenter:runs": "采集批次",
