@@ -103,7 +103,11 @@ def test_a_new_threshold_rejudges_only_the_periods_from_its_date(college, cast):
     officer = cast.user("officer")
     stricter = Thresholds(standard=Line(">=", 0.9), warning=Line(">=", 0.93))
     row, run = threshold_change(
-        indicator=college, group="", effective_from=dt.date(2025, 9, 1), thresholds=stricter, by=officer,
+        indicator=college,
+        group="",
+        effective_from=dt.date(2025, 9, 1),
+        thresholds=stricter,
+        by=officer,
         note="省厅 2025 年起报到率要求提高",
     )
     assert run.status == RunStatus.SUCCEEDED and run.since == dt.date(2025, 9, 1)
@@ -111,8 +115,9 @@ def test_a_new_threshold_rejudges_only_the_periods_from_its_date(college, cast):
     assert _outcomes("T-BDL", "530701") == {"2023-2024": "warn", "2024-2025": "warn", "2025-2026": "failed"}
     assert _outcomes("T-BDL", "520201") == {"2023-2024": "passed", "2024-2025": "passed", "2025-2026": "passed"}
     old = history_read(indicators=["T-BDL"], periods=["2024-2025"])
-    assert set(old.column("threshold_id").to_pylist()) == {Threshold.objects.get(indicator=college, origin="edited",
-                                                                                 effective_from=dt.date(2019, 1, 1)).pk}
+    assert set(old.column("threshold_id").to_pylist()) == {
+        Threshold.objects.get(indicator=college, origin="edited", effective_from=dt.date(2019, 1, 1)).pk
+    }
     assert set(history_read(indicators=["T-BDL"], periods=["2025-2026"]).column("threshold_id").to_pylist()) == {row.pk}
     change = StatusChange.objects.get(entity_key="530701", outcome="failed")
     assert (change.previous_outcome, change.period) == ("warn", "2025-2026")
