@@ -35,7 +35,7 @@ def quality(request: HttpRequest) -> HttpResponse:
                 "name": standard.TABLES_BY_NAME[t].label if t in standard.TABLES_BY_NAME else t,
                 "points": [[at.isoformat(), n] for at, n in points] + [[now, points[-1][1]]],
             }
-            for t, points in selectors.row_count_history().items()
+            for t, points in selectors.row_count_history(tables=[t.name for t in standard.TABLES]).items()
         ]
     }
     context.update(
