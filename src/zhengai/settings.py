@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "zhengai.datacenter",
     "zhengai.indicators",
     "zhengai.monitoring",
+    "zhengai.alerts",
     "zhengai.demo",
 ]
 
@@ -60,6 +61,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "zhengai.accounts.context_processors.navigation",
+                "zhengai.alerts.context_processors.inbox",
             ],
         },
     },
@@ -114,6 +116,9 @@ TASKS = {
 }
 
 EMAIL_BACKEND = env_str("ZHENGAI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Uploaded files (attachments of alerts); served through views that check the user's scope.
+MEDIA_ROOT = env_path("ZHENGAI_MEDIA_DIR", DATA_DIR / "media")
+ZHENGAI_BASE_URL = env_str("ZHENGAI_BASE_URL", "http://127.0.0.1:8000")  # links in emails and robot messages
 
 # The day of the year that 时点 (census) figures refer to. The national 高职 state-data platform's
 # census day is not verified (the undergraduate platform uses 09-30), so it stays configurable.
@@ -127,3 +132,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("ZHENGAI_LOG_LEVEL", "WARNING")},
 }
+
+# Re-evaluate the indicators a committed import batch can have changed (only its entities and periods).
+ZHENGAI_REALTIME_ENABLED = env_bool("ZHENGAI_REALTIME_ENABLED", True)

@@ -16,6 +16,7 @@ urlpatterns = [
     path("datacenter/", include("zhengai.datacenter.urls")),
     path("api/datacenter/", include("zhengai.datacenter.api_urls")),
     path("standards/", include("zhengai.monitoring.urls")),
+    path("alerts/", include("zhengai.alerts.urls")),
     path("audit/", include("zhengai.audit.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -47,7 +47,7 @@ _SECTIONS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
          ("采集批次", "datacenter:runs"), ("数据质量", "datacenter:quality"), ("专业", "org:majors"),
          ("课程", "org:courses"), ("班级", "org:classes"), ("教师", "org:teachers"), ("学生", "org:students")],
     ),
-    ("监测预警", "bell", [("预警事项", None)]),
+    ("监测预警", "bell", [("我的预警", "alerts:mine"), ("预警总览", "alerts:overview"), ("站内通知", "alerts:inbox")]),
     ("诊改", "refresh", [("诊改周期", None)]),
     ("报告", "file", [("报告中心", None)]),
     ("系统设置", "settings",
@@ -66,6 +66,7 @@ _PERMISSIONS: dict[str, Callable[[object], bool]] = {
     "datacenter:runs": _college_wide,
     "datacenter:quality": _college_wide,
     "monitoring:runs": _college_wide,
+    "alerts:overview": _college_wide,
 }
 
 

@@ -431,9 +431,9 @@ def write(
             rewritten = []
             for rel in files:
                 path = str(store.root() / rel).replace("'", "''")
-                hit = con.execute(f"SELECT count(*) FROM read_parquet('{path}') t SEMI JOIN upd u ON {on}").fetchone()[
-                    0
-                ]
+                # fetchall: the result must be consumed before the connection runs the next query.
+                sql = f"SELECT count(*) FROM read_parquet('{path}') t SEMI JOIN upd u ON {on}"
+                hit = con.execute(sql).fetchall()[0][0]
                 if not hit:
                     rewritten.append(rel)
                     continue

@@ -26,6 +26,7 @@ from zhengai.datacenter.registry import ROSTER_TABLES, registry_sync
 from zhengai.datacenter.reports import write_error_report
 from zhengai.datacenter.standard import TableKind
 from zhengai.datacenter.standard import table as standard_table
+from zhengai.lib.hooks import BATCH_COMMITTED
 
 log = logging.getLogger(__name__)
 
@@ -228,6 +229,8 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
             SourceMapping.objects.filter(pk=mapping.pk).update(watermark_value=watermark[-1])
     if table.name in ROSTER_TABLES:
         registry_sync(tables=(table.name,))
+    # Whatever listens above the data center (real-time re-evaluation) starts once the batch is durable.
+    transaction.on_commit(lambda: BATCH_COMMITTED.fire(run=ImportRun.objects.get(pk=run.pk)))
 
 
 def _tracking(chunks: Iterator[RawChunk], watermark: list[str]) -> Iterator[RawChunk]:

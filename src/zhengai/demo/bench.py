@@ -160,3 +160,195 @@ def summary_line(results: list[dict]) -> str:
         parts.append(f"{r['students'] // 1000}k {r['seconds']:.1f} s (floor {r['floor']:.2f} s)")
     n = results[0]["indicators"] if results else 0
     return f"evaluate: {', '.join(parts)}, {n} indicators"
+
+
+# ------------------------------------------------------------------------------------------ realtime
+
+REALTIME_ROWS = 1_000
+FAILED_COURSES = 6  # each target student fails six first attempts in the batch: 未达标 on the term's failures
+
+
+def _realtime_batch(term: str) -> tuple[list[dict], list[str]]:
+    """1,000 grade rows: students with no failed course so far each fail six first attempts this term."""
+    from zhengai.datacenter import store
+    from zhengai.datacenter.standard import TABLES_BY_NAME
+
+    con = store.connect()
+    try:
+        students = store.scan_sql(store.current_version("students"), TABLES_BY_NAME["students"])
+        grades = store.scan_sql(store.current_version("grades"), TABLES_BY_NAME["grades"])
+        courses = store.scan_sql(store.current_version("courses"), TABLES_BY_NAME["courses"])
+        n_students = REALTIME_ROWS // FAILED_COURSES + 1
+        picked = [
+            r[0]
+            for r in con.sql(f"""
+            SELECT s.student_no FROM {students} s
+            WHERE s.status = '01' AND NOT EXISTS (
+                SELECT 1 FROM {grades} g WHERE g.student_no = s.student_no AND NOT g.passed)
+              AND EXISTS (SELECT 1 FROM {grades} g WHERE g.student_no = s.student_no AND g.term = '{term}')
+            ORDER BY s.student_no LIMIT {n_students}""").fetchall()
+        ]
+        course_rows = con.sql(f"SELECT course_code, credits FROM {courses} ORDER BY course_code").fetchall()
+    finally:
+        con.close()
+    rows = []
+    for i, student in enumerate(picked):
+        for j in range(FAILED_COURSES):
+            if len(rows) == REALTIME_ROWS:
+                break
+            code, credits = course_rows[(i * 7 + j * 13) % len(course_rows)]
+            rows.append(
+                {
+                    "student_no": student,
+                    "course_code": code,
+                    "term": term,
+                    "exam_kind": "1",
+                    "score": 31.0 + j,
+                    "passed": "否",
+                    "credits": credits,
+                    "exam_flag": "0",
+                    "offering_id": f"BENCH-{term}-{j}",
+                    "exam_date": "2026-06-25",
+                }
+            )
+    return rows, picked
+
+
+def _push_source():
+    from zhengai.datacenter.choices import ConnectorKind
+    from zhengai.datacenter.models import SourceMapping, SourceSystem
+    from zhengai.datacenter.standard import TABLES_BY_NAME
+
+    source, _ = SourceSystem.objects.get_or_create(
+        code="bench_push", defaults={"name": "基准测试推送", "connector": ConnectorKind.PUSH}
+    )
+    columns = {f.name: f.name for f in TABLES_BY_NAME["grades"].fields}
+    SourceMapping.objects.update_or_create(source=source, table="grades", defaults={"columns": columns})
+    return source
+
+
+def realtime_latency(ctx: Context, *, worker_interval: float = 0.1, timeout: float = 120.0) -> dict:
+    """Commit one 1,000-row grades batch and time until its alert is visible (a worker in another process)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from django.utils import timezone
+
+    from zhengai.alerts.models import Alert
+    from zhengai.datacenter.choices import RunStatus as ImportStatus
+    from zhengai.datacenter.services import import_run_create, import_run_execute
+    from zhengai.monitoring.models import EvaluationRun
+
+    term = "2025-2026-2"
+    rows, students = _realtime_batch(term)
+    path = ctx.workdir / f"realtime-{len(rows)}.json"
+    path.write_text(json.dumps({"rows": rows}, ensure_ascii=False), encoding="utf-8")
+    source = _push_source()
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "zhengai.cli", "worker", "--interval", str(worker_interval), "--no-startup-delay"],
+        env={**os.environ},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(3)  # the worker process starts (Django, DuckDB, Ibis imports) before the batch arrives
+        run = import_run_execute(run=import_run_create(source=source, table="grades", paths=[path]))
+        if run.status != ImportStatus.COMMITTED:
+            raise RuntimeError(f"基准批次未入库：{run.get_status_display()} {run.decision} {run.message}")
+        committed = run.finished_at
+        target = students[0]
+        seen = None
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            alert = Alert.objects.filter(entity_key=target, severity="failed", updated_at__gte=committed).first()
+            if alert is not None:
+                seen = timezone.now()
+                break
+            time.sleep(0.01)
+        if seen is None:
+            raise RuntimeError(f"{timeout:.0f} 秒内没有看到学生 {target} 的预警")
+        evaluation = EvaluationRun.objects.filter(import_run=run).first()
+        return {
+            "latency": (seen - committed).total_seconds(),
+            "rows": len(rows),
+            "indicators": len(evaluation.indicator_codes) if evaluation else 0,
+            "evaluation": evaluation.duration if evaluation else None,
+            "alerts": Alert.objects.filter(entity_key__in=students, updated_at__gte=committed).count(),
+        }
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+
+
+def _realtime_arguments(parser) -> None:
+    parser.add_argument(
+        "--sizes", default=",".join(str(s) for s in SIZES), help="在校生人数，逗号分隔（默认 10000,50000）"
+    )
+
+
+@register(
+    "realtime",
+    "实时预警：1,000 行成绩批次提交后到预警可见的延迟（另一进程中的 worker 计算），1 万与 5 万在校生",
+    arguments=_realtime_arguments,
+)
+def bench_realtime(ctx: Context) -> list[dict]:
+    from zhengai.alerts.models import Alert
+    from zhengai.demo import services
+    from zhengai.demo.loader import load_through_datacenter
+    from zhengai.monitoring.choices import RunStatus
+    from zhengai.monitoring.services import evaluate_now
+
+    sizes = [int(s) for s in str(ctx.options.get("sizes") or "").split(",") if s.strip()] or list(SIZES)
+    ctx.say(environment())
+    results = []
+    for n in sizes:
+        out = ctx.workdir / f"demo-{n}"
+        ctx.say(f"生成并载入演示学院（在校生 {n:,} 人），全目录计算一次（不计时）……")
+        services.demo_exports_build(students=n, seed=services.DEFAULT_SEED, out_dir=out)
+        load_through_datacenter(out_dir=out, seed=services.DEFAULT_SEED, students=n)
+        run = evaluate_now(reason="基准测试：初始计算")
+        if run.status != RunStatus.SUCCEEDED:
+            raise RuntimeError(run.message)
+        ctx.say(f"  初始计算 {run.duration:.1f} 秒，已有预警 {Alert.objects.count():,} 条")
+        r = realtime_latency(ctx)
+        r["students"] = n
+        results.append(r)
+        ctx.say(
+            f"  {n:,} 人：批次提交 → 预警可见 {r['latency']:.2f} 秒（{r['rows']:,} 行成绩，"
+            f"重算 {r['indicators']} 个指标，worker 计算 {r['evaluation'] or 0:.2f} 秒，涉及预警 {r['alerts']} 条）"
+        )
+    ctx.say()
+    ctx.say(
+        table(
+            ["在校生", "批次行数", "重算指标", "worker 计算", "提交→预警可见"],
+            [
+                [
+                    f"{r['students']:,}",
+                    f"{r['rows']:,}",
+                    r["indicators"],
+                    f"{r['evaluation'] or 0:.2f} 秒",
+                    f"{r['latency']:.2f} 秒",
+                ]
+                for r in results
+            ],
+        )
+    )
+    ctx.say(
+        "延迟 = 采集批次提交时间 → 本进程在数据库中看到该批次学生的未达标预警（worker 另起进程，轮询间隔 0.1 秒）。"
+    )
+    ctx.say(realtime_summary(results))
+    return results
+
+
+def realtime_summary(results: list[dict]) -> str:
+    by = {r["students"]: r for r in results}
+    small, big = by.get(10_000), by.get(50_000)
+    if small and big:
+        return (
+            f"realtime: 10k {small['latency']:.2f} s, 50k {big['latency']:.2f} s "
+            f"({big['latency'] / small['latency']:.2f}× the 10k figure)"
+        )
+    return "realtime: " + ", ".join(f"{r['students'] // 1000}k {r['latency']:.2f} s" for r in results)

@@ -16,12 +16,14 @@ from pathlib import Path
 
 from django.db import transaction
 
+from zhengai.alerts.models import Alert
 from zhengai.datacenter import store
 from zhengai.datacenter.choices import ConnectorKind, RunStatus
 from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, SourceSystem
 from zhengai.datacenter.services import import_run_create, import_run_execute
 from zhengai.demo import sources as demo_sources
 from zhengai.demo.models import DemoBuild
+from zhengai.lib.hooks import BATCH_COMMITTED
 from zhengai.monitoring.models import EvaluationRun, IndicatorState, StatusChange
 from zhengai.org.models import Course, Major, OrgUnit, SchoolClass, Student, Teacher
 from zhengai.org.services import calendar_ensure, org_units_load_default
@@ -119,6 +121,7 @@ def demo_sources_configure(out_dir: Path) -> dict[str, SourceSystem]:
 
 def demo_data_reset() -> None:
     """Forget the previous demo: its batches, data-center files, measurements and master data."""
+    Alert.objects.all().delete()
     EvaluationRun.objects.all().delete()
     IndicatorState.objects.all().delete()
     StatusChange.objects.all().delete()
@@ -145,7 +148,11 @@ def load_through_datacenter(
             "数据库中已有不是由演示数据生成的主数据（教师、专业、课程、班级或学生）。"
             "为避免覆盖真实数据，已停止；确需替换时请加 --replace-existing。"
         )
-    out_dir = Path(out_dir)
+    with BATCH_COMMITTED.paused():  # one full evaluation follows the load, not one per batch
+        return _load(out_dir=Path(out_dir), seed=seed, students=students, report=report)
+
+
+def _load(*, out_dir: Path, seed: int, students: int, report: Callable[[str], None]) -> dict[str, int]:
     demo_data_reset()
     org_units_load_default()
     calendar_ensure(first_start_year=CALENDAR[0], last_start_year=CALENDAR[1])

@@ -226,12 +226,14 @@ def compile_part(ctx: Context, part: Part, *, entity: str) -> ir.Table:
     return t.group_by(["period", "entity"]).aggregate(value=value.cast("float64"))
 
 
-def compile_indicator(ctx: Context, indicator: Indicator) -> ir.Table:
+def compile_indicator(ctx: Context, indicator: Indicator, *, entities: Iterable[str] | None = None) -> ir.Table:
     """The whole indicator as one expression: (period string, entity string, value float64)."""
     if indicator.function:
         from zhengai.indicators.functions import get
 
         out = get(indicator.function)(ctx, indicator)
+        if entities is not None:
+            out = out.filter(out.entity.cast("string").isin(list(entities)))
         return out.select(
             period=out.period.cast("string"), entity=out.entity.cast("string"), value=out.value.cast("float64")
         )
@@ -256,4 +258,6 @@ def compile_indicator(ctx: Context, indicator: Indicator) -> ir.Table:
     complete = ctx.complete_periods(indicator)
     if complete is not None:
         out = out.filter(out.period.isin(complete))
+    if entities is not None:
+        out = out.filter(out.entity.isin(list(entities)))
     return out

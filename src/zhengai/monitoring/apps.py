@@ -5,3 +5,9 @@ class MonitoringConfig(AppConfig):
     name = "zhengai.monitoring"
     label = "monitoring"
     verbose_name = "监测"
+
+    def ready(self) -> None:
+        from zhengai.lib.hooks import BATCH_COMMITTED
+        from zhengai.monitoring.realtime import evaluation_after_batch
+
+        BATCH_COMMITTED.connect(evaluation_after_batch)

@@ -21,6 +21,15 @@ class EvaluationRun(models.Model):
     indicator_codes = models.JSONField("指标", default=list, blank=True, help_text="空 = 全部启用的指标")
     periods = models.JSONField("周期", default=list, blank=True, help_text="空 = 已开始的全部周期")
     since = models.DateField("自此日期起的周期", null=True, blank=True)
+    entities = models.JSONField(
+        "只算这些对象",
+        default=dict,
+        blank=True,
+        help_text="{对象类型: [代码…]}；空 = 全部对象。实时计算只算批次涉及的对象",
+    )
+    import_run = models.ForeignKey(
+        "datacenter.ImportRun", verbose_name="触发的采集批次", null=True, blank=True, on_delete=models.SET_NULL
+    )
     reason = models.CharField("原因", max_length=200, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True, on_delete=models.SET_NULL

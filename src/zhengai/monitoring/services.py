@@ -37,6 +37,7 @@ from zhengai.indicators.models import Indicator, Threshold
 from zhengai.indicators.periods import Period, TermSpan, default_terms, periods_between
 from zhengai.indicators.selectors import ThresholdBook, catalogue
 from zhengai.indicators.thresholds import Thresholds, evaluate_array
+from zhengai.lib.hooks import EVALUATION_FINISHED
 from zhengai.monitoring import history
 from zhengai.monitoring.choices import RunStatus
 from zhengai.monitoring.models import EvaluationRun, IndicatorState, StatusChange
@@ -87,17 +88,21 @@ def evaluation_run_create(
     indicator_codes: Iterable[str] = (),
     periods: Iterable[str] = (),
     since: dt.date | None = None,
+    entities: dict[str, list[str]] | None = None,
     engine: str = "duckdb",
     reason: str = "",
     by=None,
+    import_run=None,
 ) -> EvaluationRun:
     return EvaluationRun.objects.create(
         indicator_codes=sorted(set(indicator_codes)),
         periods=list(periods),
         since=since,
+        entities={k: sorted(set(v)) for k, v in (entities or {}).items()},
         engine=engine,
         reason=reason[:200],
         requested_by=by if getattr(by, "pk", None) else None,
+        import_run=import_run,
     )
 
 
@@ -139,7 +144,15 @@ def evaluation_run_execute(*, run: EvaluationRun, worker: str = "", progress=Non
             finished_at=timezone.now(),
             message=f"计算出错：{exc}\n{traceback.format_exc(limit=4)}",
         )
+        run.refresh_from_db()
+        return run
     run.refresh_from_db()
+    try:
+        EVALUATION_FINISHED.fire(run=run)  # alerts (and whatever else listens) follow the new outcomes
+    except Exception as exc:
+        log.exception("after evaluation run %s", run.pk)
+        EvaluationRun.objects.filter(pk=run.pk).update(message=f"{run.message}\n后续处理（预警）出错：{exc}")
+        run.refresh_from_db()
     return run
 
 
@@ -187,7 +200,8 @@ def _execute(run: EvaluationRun, progress) -> None:
                     contexts[kind] = Context(engine, periods_by_kind[kind], terms)
                 if not periods_by_kind[kind]:
                     continue
-                prepared = engine.prepare(compile_indicator(contexts[kind], decl))
+                only = run.entities.get(decl.entity) if run.entities else None
+                prepared = engine.prepare(compile_indicator(contexts[kind], decl, entities=only))
                 future = pool.submit(timed_run, code, prepared)
                 if pending is not None:
                     record(*pending)

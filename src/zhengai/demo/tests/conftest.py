@@ -49,6 +49,9 @@ class EvaluatedDemo:
     history: pa.Table  # the latest measurement of every indicator, period and entity
     run: dict
     cards: dict  # year → the 2004 basic-conditions card (monitoring.cards)
+    alerts: list  # every alert the first evaluation opened, as dicts (see _alert_rows)
+    routes: dict  # (entity_kind, key) → (department code, accountable teacher's staff_no) from the master data
+    visible: dict  # demo account → keys of the alerts it may see: {(indicator code, entity key), …}
 
     def measurement(self, code: str, period: str, entity: str) -> dict:
         rows = [r for r in self.rows(code) if r["period"] == period and r["entity"] == entity]
@@ -103,6 +106,70 @@ def evaluated_demo(small_build, django_db_setup, django_db_blocker, tmp_path_fac
                 history=history_read(),
                 run={"indicators": run.indicators_count, "measurements": run.measurements_count},
                 cards=school_cards(),
+                alerts=_alert_rows(),
+                routes=_routes(),
+                visible=_visible_to_demo_accounts(),
             )
             transaction.set_rollback(True)
     return result
+
+
+def _alert_rows() -> list[dict]:
+    from zhengai.alerts.models import Alert
+
+    return list(
+        Alert.objects.values(
+            "indicator__code",
+            "entity_kind",
+            "entity_key",
+            "status",
+            "severity",
+            "tier",
+            "period",
+            "owner_unit__code",
+            "owner_teacher__staff_no",
+            "informed_unit__code",
+            "org_unit_code",
+        )
+    )
+
+
+def _routes() -> dict:
+    """Who is accountable for each entity, read from the master data (not from the alerts)."""
+    from zhengai.org.models import Course, Major, SchoolClass, Student, Teacher
+
+    routes = {}
+    for m in Major.objects.select_related("department", "leader"):
+        routes[("major", m.code)] = (m.department.code, m.leader.staff_no if m.leader else None)
+    for c in Course.objects.select_related("department", "leader"):
+        routes[("course", c.code)] = (c.department.code, c.leader.staff_no if c.leader else None)
+    for k in SchoolClass.objects.select_related("major__department", "adviser"):
+        routes[("class", k.code)] = (k.major.department.code, k.adviser.staff_no if k.adviser else None)
+    for t in Teacher.objects.select_related("department"):
+        routes[("teacher", t.staff_no)] = (t.department.code if t.department else None, t.staff_no)
+    for st in Student.objects.select_related("major__department", "school_class__adviser"):
+        adviser = st.school_class.adviser if st.school_class else None
+        routes[("student", st.student_no)] = (st.major.department.code, adviser.staff_no if adviser else None)
+    return routes
+
+
+def _visible_to_demo_accounts() -> dict:
+    from zhengai.accounts.models import User
+    from zhengai.accounts.scope import scope_for
+    from zhengai.alerts.selectors import visible_alerts
+
+    services.demo_accounts_ensure()
+    out = {}
+    for name in ("xuesheng", "xibu", "zhikong", "jiaoshi"):
+        user = User.objects.get(username=name)
+        rows = visible_alerts(user, scope_for(user)).values_list(
+            "indicator__code", "entity_key", "entity_kind", "owner_unit__code", "org_unit_code", "informed_unit__code"
+        )
+        out[name] = {
+            "user": {
+                "student": user.student.student_no if user.student_id else None,
+                "unit": user.org_unit.code if user.org_unit_id else None,
+            },
+            "alerts": list(rows),
+        }
+    return out

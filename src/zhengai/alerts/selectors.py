@@ -1,0 +1,354 @@
+"""Reads of the alert pages, always within what the user may see.
+
+Who sees which alerts:
+
+| user                         | alerts                                                              |
+| ---------------------------- | ------------------------------------------------------------------- |
+| superuser, college-wide role | every alert                                                         |
+| department head              | his units' alerts (accountable, informed, or the entity's department) |
+| teacher, leaders             | those where he is the accountable person, or the assignee          |
+| student                      | only those about himself, read-only                                 |
+| no role                      | none                                                                |
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.contrib.auth import get_user_model
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from zhengai.accounts.choices import COLLEGE_WIDE_ROLES, Role
+from zhengai.alerts.choices import ACTIVE_STATUSES, AlertStatus, Severity, Tier
+from zhengai.alerts.models import Alert, AlertSettings, Notification
+from zhengai.indicators.choices import OUTCOME_COLORS, EntityKind
+from zhengai.indicators.declarations import LEVELS, SYSTEMS
+from zhengai.indicators.selectors import threshold_in_force
+from zhengai.monitoring import history
+from zhengai.monitoring.models import IndicatorState
+from zhengai.monitoring.templatetags.monitoring_ui import scale
+from zhengai.org.models import OrgUnit
+
+TIER_COLOURS = {Tier.BLUE: "blue", Tier.YELLOW: "yellow", Tier.ORANGE: "orange", Tier.RED: "red"}
+ACTIVE = [s.value for s in ACTIVE_STATUSES]
+
+# ------------------------------------------------------------------------------------------ scope
+
+
+def sees_everything(user) -> bool:
+    return bool(user.is_superuser or user.role in COLLEGE_WIDE_ROLES)
+
+
+def _unit_codes(unit_ids: Iterable[int]) -> list[str]:
+    return list(OrgUnit.objects.filter(id__in=list(unit_ids)).values_list("code", flat=True))
+
+
+def _units_q(unit_ids: Iterable[int]) -> Q:
+    ids = sorted(unit_ids)
+    return Q(owner_unit_id__in=ids) | Q(informed_unit_id__in=ids) | Q(org_unit_code__in=_unit_codes(ids))
+
+
+def visible_alerts(user, scope) -> QuerySet[Alert]:
+    """Every alert the user may open (`scope` is the user's data scope, `request.scope`)."""
+    alerts = Alert.objects.all()
+    if not getattr(user, "is_authenticated", False):
+        return alerts.none()
+    if sees_everything(user):
+        return alerts
+    if user.role == Role.STUDENT:
+        student = user.student if user.student_id else None
+        if student is None:
+            return alerts.none()
+        return alerts.filter(entity_kind=EntityKind.STUDENT, entity_key=student.student_no)
+    if user.role == Role.NONE:
+        return alerts.none()
+    q = Q(assignee_id=user.pk)
+    if user.teacher_id:
+        q |= Q(owner_teacher_id=user.teacher_id)
+    if user.role == Role.DEPARTMENT_HEAD and scope.unit_ids:
+        q |= _units_q(scope.unit_ids)
+    return alerts.filter(q)
+
+
+def unit_and_descendants(unit: OrgUnit) -> set[int]:
+    ids, frontier = {unit.pk}, {unit.pk}
+    while frontier:
+        frontier = set(OrgUnit.objects.filter(parent_id__in=frontier).values_list("id", flat=True)) - ids
+        ids |= frontier
+    return ids
+
+
+def unit_alerts(unit: OrgUnit) -> QuerySet[Alert]:
+    """A unit's alerts (and its sub-units'): accountable, informed, or about an entity of the unit."""
+    return Alert.objects.filter(_units_q(unit_and_descendants(unit)))
+
+
+def can_read_unit(user, scope, unit: OrgUnit) -> bool:
+    return sees_everything(user) or (user.role == Role.DEPARTMENT_HEAD and unit.pk in scope.unit_ids)
+
+
+def is_quality_office(user) -> bool:
+    return bool(user.is_superuser or user.role == Role.QUALITY_OFFICE)
+
+
+# ------------------------------------------------------------------------------------------ the list
+
+SORTS = {
+    "-opened_at": "最新发出",
+    "opened_at": "最早发出",
+    "deadline": "处理时限最近",
+    "-deadline": "处理时限最远",
+    "severity": "最严重在前",
+    "status": "按状态",
+    "indicator": "按指标",
+    "entity": "按对象",
+}
+
+
+def _severity_rank():
+    return Case(
+        When(severity=Severity.FAILED, tier=Tier.RED, then=Value(0)),
+        When(severity=Severity.FAILED, then=Value(1)),
+        When(tier=Tier.RED, then=Value(1)),
+        When(tier=Tier.ORANGE, then=Value(2)),
+        When(tier=Tier.YELLOW, then=Value(3)),
+        default=Value(4),
+        output_field=IntegerField(),
+    )
+
+
+def _status_rank():
+    order = [s.value for s in AlertStatus]
+    return Case(*(When(status=s, then=Value(n)) for n, s in enumerate(order)), output_field=IntegerField())
+
+
+def filter_alerts(alerts: QuerySet[Alert], filters: dict, *, now: dt.datetime | None = None) -> QuerySet[Alert]:
+    """The list's filters (already cleaned by the filter form) and its order."""
+    now = now or timezone.now()
+    status = filters.get("status") or ""
+    if status == "active":
+        alerts = alerts.filter(status__in=ACTIVE)
+    elif status in AlertStatus.values:
+        alerts = alerts.filter(status=status)
+    for name, column in (
+        ("severity", "severity"),
+        ("tier", "tier"),
+        ("level", "indicator__level"),
+        ("system", "indicator__system"),
+        ("indicator", "indicator__code"),
+        ("kind", "entity_kind"),
+    ):
+        if filters.get(name):
+            alerts = alerts.filter(**{column: filters[name]})
+    if filters.get("unit"):
+        alerts = alerts.filter(Q(owner_unit__code=filters["unit"]) | Q(org_unit_code=filters["unit"]))
+    if filters.get("overdue"):
+        alerts = alerts.filter(status__in=ACTIVE, deadline__lt=now)
+    if filters.get("mine_only") and filters.get("user") is not None:
+        user = filters["user"]
+        mine = Q(assignee_id=user.pk)
+        if user.teacher_id:
+            mine |= Q(owner_teacher_id=user.teacher_id)
+        alerts = alerts.filter(mine)
+    q = (filters.get("q") or "").strip()
+    if q:
+        alerts = alerts.filter(
+            Q(entity_name__icontains=q) | Q(entity_key__icontains=q) | Q(indicator__name__icontains=q)
+        )
+    sort = filters.get("sort") or "-opened_at"
+    if sort == "severity":
+        alerts = alerts.order_by(_severity_rank(), "deadline", "-id")
+    elif sort == "status":
+        alerts = alerts.order_by(_status_rank(), "deadline", "-id")
+    elif sort == "indicator":
+        alerts = alerts.order_by("indicator__order", "indicator__code", "entity_key", "-id")
+    elif sort == "entity":
+        alerts = alerts.order_by("entity_kind", "entity_name", "entity_key", "-id")
+    elif sort in SORTS:
+        alerts = alerts.order_by(sort, "-id")
+    return alerts.select_related("indicator", "owner_unit", "owner_teacher", "assignee")
+
+
+def indicator_choices(alerts: QuerySet[Alert]) -> list[tuple[str, str]]:
+    """The indicators that have alerts in the user's scope."""
+    rows = alerts.order_by().values_list("indicator__code", "indicator__name", "indicator__order").distinct()
+    return [(code, f"{name}") for code, name, _o in sorted(set(rows), key=lambda r: (r[2], r[0]))]
+
+
+def unit_choices(alerts: QuerySet[Alert]) -> list[tuple[str, str]]:
+    rows = alerts.order_by().exclude(owner_unit=None).values_list("owner_unit__code", "owner_unit__name").distinct()
+    return sorted(set(rows), key=lambda r: r[0])
+
+
+def tier_choices(alerts: QuerySet[Alert]) -> list[tuple[str, str]]:
+    present = set(alerts.order_by().exclude(tier="").values_list("tier", flat=True).distinct())
+    known = [(t.value, t.label) for t in Tier if t.value in present]
+    return known + sorted((t, t) for t in present - set(Tier.values))
+
+
+# ------------------------------------------------------------------------------------------ overview
+
+
+@dataclass
+class UnitRow:
+    unit: OrgUnit | None
+    active: int = 0
+    overdue: int = 0
+    closed_30: int = 0
+    ack_seconds: list[float] = field(default_factory=list)
+    close_seconds: list[float] = field(default_factory=list)
+
+    @property
+    def mean_ack(self) -> float | None:
+        return sum(self.ack_seconds) / len(self.ack_seconds) if self.ack_seconds else None
+
+    @property
+    def mean_close(self) -> float | None:
+        return sum(self.close_seconds) / len(self.close_seconds) if self.close_seconds else None
+
+
+@dataclass
+class Overview:
+    heatmap: dict
+    units: list[UnitRow]
+    total: UnitRow
+    by_severity: list[tuple[str, str, str, int]]  # (value, label, badge, count)
+    by_tier: list[tuple[str, str, int]]  # (tier, colour, count)
+    by_status: list[tuple[str, str, str, int]]
+
+
+def overview(alerts: QuerySet[Alert], *, now: dt.datetime | None = None) -> Overview:
+    now = now or timezone.now()
+    active = alerts.filter(status__in=ACTIVE)
+    cells = {
+        (r["indicator__system"], r["indicator__level"]): r["n"]
+        for r in active.order_by().values("indicator__system", "indicator__level").annotate(n=Count("id"))
+    }
+    systems, levels = list(SYSTEMS), list(LEVELS)
+    heatmap = {
+        "systems": [SYSTEMS[s] for s in systems],
+        "system_codes": systems,
+        "levels": [LEVELS[v] for v in levels],
+        "level_codes": levels,
+        # [level index, system index, count]: ECharts' heatmap reads x, y, value.
+        "cells": [[x, y, cells.get((s, v), 0)] for y, s in enumerate(systems) for x, v in enumerate(levels)],
+        "max": max(cells.values(), default=0),
+    }
+
+    units: dict[int | None, UnitRow] = {}
+    total = UnitRow(unit=None)
+    since = now - dt.timedelta(days=30)
+    rows = alerts.order_by().values_list(
+        "owner_unit_id", "status", "deadline", "opened_at", "acknowledged_at", "closed_at"
+    )
+    for unit_id, status, deadline, opened, acknowledged, closed in rows.iterator(chunk_size=2000):
+        row = units.setdefault(unit_id, UnitRow(unit=None))
+        for target in (row, total):
+            if status in ACTIVE:
+                target.active += 1
+                if deadline and deadline < now:
+                    target.overdue += 1
+            if status == AlertStatus.CLOSED and closed and closed >= since:
+                target.closed_30 += 1
+            if acknowledged and opened:
+                target.ack_seconds.append((acknowledged - opened).total_seconds())
+            if status == AlertStatus.CLOSED and closed and opened:
+                target.close_seconds.append((closed - opened).total_seconds())
+    named = OrgUnit.objects.in_bulk([u for u in units if u is not None])
+    for unit_id, row in units.items():
+        row.unit = named.get(unit_id)
+    ordered = sorted(units.values(), key=lambda r: (-r.active, -r.overdue, r.unit is None, getattr(r.unit, "code", "")))
+
+    def counted(column: str) -> dict[str, int]:
+        return dict(active.order_by().values(column).annotate(n=Count("id")).values_list(column, "n"))
+
+    severity = counted("severity")
+    tiers = counted("tier")
+    status = dict(alerts.order_by().values("status").annotate(n=Count("id")).values_list("status", "n"))
+    return Overview(
+        heatmap=heatmap,
+        units=ordered,
+        total=total,
+        by_severity=[(s.value, s.label, s.badge, severity.get(s.value, 0)) for s in Severity],
+        by_tier=[(t.value, TIER_COLOURS[t], tiers.get(t.value, 0)) for t in Tier]
+        + ([("", "secondary", tiers[""])] if tiers.get("") else []),
+        by_status=[(s.value, s.label, s.badge, status.get(s.value, 0)) for s in AlertStatus],
+    )
+
+
+# ------------------------------------------------------------------------------------------ one alert
+
+LINE_NAMES = {"standard": "标准值", "warning": "预警值"}
+LINE_COLOURS = {"standard": OUTCOME_COLORS["failed"], "warning": OUTCOME_COLORS["warn"]}
+
+
+def unit_of(alert: Alert) -> str:
+    return str(alert.indicator.raw.get("unit") or "")
+
+
+def history_chart(alert: Alert) -> dict:
+    """The indicator's recorded values for the alert's entity, with the standard and warning lines."""
+    unit = unit_of(alert)
+    table = history.history_read(indicators=[alert.indicator.code], entities=[alert.entity_key], order="period_start")
+    periods = table.column("period").to_pylist()
+    values = [scale(v, unit) for v in table.column("value").to_pylist()]
+    outcomes = table.column("outcome").to_pylist()
+    state = IndicatorState.objects.filter(indicator=alert.indicator, entity_key=alert.entity_key).first()
+    threshold = state.threshold if state is not None and state.threshold_id else None
+    if threshold is None:
+        threshold = threshold_in_force(list(alert.indicator.threshold_rows.all()), "", timezone.localdate())
+    lines = []
+    if threshold is not None:
+        for name in ("standard", "warning"):
+            line = getattr(threshold, name)
+            if line is None:
+                continue
+            for value in (line.value, line.high) if line.high is not None else (line.value,):
+                lines.append({"name": LINE_NAMES[name], "value": scale(value, unit), "color": LINE_COLOURS[name]})
+    return {
+        "unit": unit,
+        "periods": periods,
+        "values": values,
+        "outcomes": outcomes,
+        "colors": OUTCOME_COLORS,
+        "lines": lines,
+        "opened_period": alert.values.order_by("recorded_at", "id").values_list("period", flat=True).first() or "",
+    }
+
+
+def assignable_users(alert: Alert) -> QuerySet:
+    """People of the accountable unit (by account or as a teacher of it) who can be given the alert."""
+    User = get_user_model()
+    if alert.owner_unit_id is None:
+        return User.objects.none()
+    return (
+        User.objects.filter(is_active=True)
+        .filter(Q(org_unit_id=alert.owner_unit_id) | Q(teacher__department_id=alert.owner_unit_id))
+        .exclude(role__in=[Role.STUDENT, Role.NONE, Role.REVIEWER])
+        .order_by("display_name", "username")
+    )
+
+
+def recovery_needed() -> int:
+    return AlertSettings.current().recovery_evaluations
+
+
+# ------------------------------------------------------------------------------------------ inbox
+
+
+def unread_count(user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def inbox(user, *, unread_only: bool = False) -> QuerySet[Notification]:
+    rows = Notification.objects.filter(user=user)
+    if unread_only:
+        rows = rows.filter(read_at__isnull=True)
+    return rows.select_related("alert", "alert__indicator", "event").order_by(
+        Case(When(read_at__isnull=True, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        "-created_at",
+        "-id",
+    )

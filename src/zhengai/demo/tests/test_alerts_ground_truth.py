@@ -1,0 +1,79 @@
+"""Every planted problem of the demo college opens an alert routed to the right unit and person.
+
+The first evaluation of the whole catalogue (fixture `evaluated_demo`) opens the alerts; the expected
+department and person of each entity are read from the master data, the way the routing rules
+say: a major's leader, a course's leader, a class's adviser, the teacher himself, a student's
+class adviser.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+
+PLANTED = [
+    # (problem id, indicator, entity kind, field of the entity key in ground_truth.json)
+    ("major_student_teacher_ratio", "ZY-SSB", "major", "major_code"),
+    ("course_low_pass_rate", "KC-TGL", "course", "course_code"),
+    ("class_sliding", "XS-BJXH", "class", "class_code"),
+    ("teacher_training_short", "JS-PXXS", "teacher", "staff_no"),
+    ("teacher_no_enterprise_practice", "JS-QYSJ", "teacher", "staff_no"),
+    ("teacher_low_evaluation", "JS-PJ", "teacher", "staff_no"),
+    ("plan_breaks_rules", "ZY-FA-ZXS", "major", "major_code"),
+    ("major_low_report_rate", "ZY-BDL", "major", "major_code"),
+    ("major_low_employment", "ZY-JYL", "major", "major_code"),
+    ("student_red_warning", "XS-GK", "student", "student_no"),
+]
+
+
+def _alert(demo, code: str, key: str) -> dict:
+    found = [a for a in demo.alerts if a["indicator__code"] == code and a["entity_key"] == key]
+    assert len(found) == 1, f"{code} {key}: {len(found)} alerts"
+    return found[0]
+
+
+@pytest.mark.parametrize(("problem", "code", "kind", "field"), PLANTED, ids=[p[0] for p in PLANTED])
+def test_a_planted_problem_opens_an_alert_routed_to_its_unit_and_person(evaluated_demo, problem, code, kind, field):
+    p = evaluated_demo.problem(problem)
+    for entity in p["entities"]:
+        key = entity[field]
+        alert = _alert(evaluated_demo, code, key)
+        unit, person = evaluated_demo.routes[(kind, key)]
+        assert alert["status"] == "open" and alert["entity_kind"] == kind
+        assert alert["owner_unit__code"] == unit, f"{code} {key} routed to {alert['owner_unit__code']}, not {unit}"
+        assert alert["owner_teacher__staff_no"] == person
+    problem_keys = {e[field] for e in p["entities"]}
+    for control in p["controls"]:
+        if control[field] in problem_keys:
+            continue  # the same entity in a good period (a course's other terms): its one alert is the problem's
+        assert not [
+            a for a in evaluated_demo.alerts if a["indicator__code"] == code and a["entity_key"] == control[field]
+        ]
+
+
+def test_red_tier_students_have_red_failed_alerts_routed_to_their_class_adviser(evaluated_demo):
+    for e in evaluated_demo.problem("student_red_warning")["entities"]:
+        alert = _alert(evaluated_demo, "XS-GK", e["student_no"])
+        assert (alert["severity"], alert["tier"]) == ("failed", "红色")
+
+
+def test_a_student_sees_his_own_alerts_and_no_one_elses(evaluated_demo):
+    seen = evaluated_demo.visible["xuesheng"]
+    me = seen["user"]["student"]
+    own = [a for a in evaluated_demo.alerts if a["entity_kind"] == "student" and a["entity_key"] == me]
+    assert {(a[0], a[1]) for a in seen["alerts"]} == {(a["indicator__code"], a["entity_key"]) for a in own}
+    assert all(kind == "student" and key == me for _code, key, kind, *_ in seen["alerts"])
+
+
+def test_a_department_head_sees_only_his_departments_alerts(evaluated_demo):
+    seen = evaluated_demo.visible["xibu"]
+    unit = seen["user"]["unit"]
+    assert seen["alerts"], "the nursing department has alerts in the demo"
+    assert all(unit in (owner, org, informed) for _c, _k, _kind, owner, org, informed in seen["alerts"])
+    others = [a for a in evaluated_demo.alerts if unit not in (a["owner_unit__code"], a["org_unit_code"],
+                                                               a["informed_unit__code"])]  # fmt: skip
+    assert others and not {(a["indicator__code"], a["entity_key"]) for a in others} & {
+        (c, k) for c, k, *_ in seen["alerts"]
+    }
+    assert len(evaluated_demo.visible["zhikong"]["alerts"]) == len(evaluated_demo.alerts)
