@@ -15,6 +15,7 @@ from zhengai.indicators import choices
 from zhengai.indicators.declarations import LEVELS, SYSTEMS, parse_indicator
 from zhengai.indicators.declarations import Indicator as Declaration
 from zhengai.indicators.thresholds import Line, Thresholds, Tier
+from zhengai.lib.fields import OrderedJSONField
 
 
 class Indicator(models.Model):
@@ -27,8 +28,8 @@ class Indicator(models.Model):
     control_point = models.CharField("质控点", max_length=64, blank=True)
     period = models.CharField("周期", max_length=16, choices=choices.PeriodKind.choices)
     owner = models.CharField("责任部门代码", max_length=32, blank=True)
-    shipped = models.JSONField("内置定义", null=True, blank=True)
-    override = models.JSONField("本校修改", default=dict, blank=True)
+    shipped = OrderedJSONField("内置定义", null=True, blank=True)
+    override = OrderedJSONField("本校修改", default=dict, blank=True)
     is_custom = models.BooleanField("本校自建", default=False)
     enabled = models.BooleanField("启用", default=True)
     order = models.PositiveIntegerField("顺序", default=0)

@@ -7,6 +7,7 @@ Re-judging measurements after a threshold change belongs to monitoring (`thresho
 from __future__ import annotations
 
 import datetime as dt
+import json
 from typing import Any
 
 from django.db import transaction
@@ -54,7 +55,8 @@ def indicators_sync_shipped() -> dict[str, int]:
         if row is None:
             row = Indicator.objects.create(code=code, shipped=raw, order=order, **_columns(merged))
             counts["added"] += 1
-        elif row.shipped != raw or row.order != order:
+        elif json.dumps(row.shipped, ensure_ascii=False) != json.dumps(raw, ensure_ascii=False) or row.order != order:
+            # Compared as text: the order of parts and joins matters, and dict equality ignores it.
             before = row.shipped
             row.shipped, row.order = raw, order
             for k, v in _columns(merged).items():

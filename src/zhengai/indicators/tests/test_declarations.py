@@ -84,3 +84,25 @@ def test_the_shipped_catalogue_loads_with_80_or_more_indicators_covering_every_l
     assert levels == {"school", "major", "course", "teacher", "student"}
     for ind in catalogue.values():
         assert ind.formula and ind.owner and ind.thresholds, f"{ind.code} 缺少公式、责任部门或阈值"
+
+
+@pytest.mark.django_db
+def test_a_stored_declaration_keeps_the_order_of_its_parts():
+    """The first part gives the entities, so the order must survive the database (jsonb would sort the keys)."""
+    from zhengai.indicators.models import Indicator
+
+    raw = {"code": "T-ORDER", "parts": {"students": {"from": "students"}, "external": {"from": "teachers"}}}
+    override = {"value": "b", "join": {"z": 1, "a": 2}}
+    row = Indicator.objects.create(
+        code="T-ORDER",
+        name="顺序",
+        level="major",
+        entity="major",
+        system="resource",
+        period="academic_year",
+        shipped=raw,
+        override=override,
+    )
+    row = Indicator.objects.get(pk=row.pk)
+    assert list(row.shipped["parts"]) == ["students", "external"]
+    assert list(row.override["join"]) == ["z", "a"]
