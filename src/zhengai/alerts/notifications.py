@@ -23,7 +23,8 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
@@ -82,7 +83,35 @@ DUE_BATCH = 500
 OPEN = (DeliveryStatus.PENDING, DeliveryStatus.FAILED, DeliveryStatus.SENDING)
 
 
+_MEMO: list[dict] = []  # while `batched()` is active: recipients and channels already looked up
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Many notify() calls in a row (the first evaluation opens thousands of alerts): look up each set of
+    recipients and each unit's robots once."""
+    _MEMO.append({})
+    try:
+        yield
+    finally:
+        _MEMO.pop()
+
+
 def recipients(alert: Alert, event: AlertEvent) -> list:
+    heads = bool(alert.owner_unit_id and (event.kind in (EventKind.OPENED, EventKind.REOPENED)
+                                          or alert.escalation_level >= 1))  # fmt: skip
+    quality = alert.escalation_level >= 2 or event.kind == EventKind.IGNORE_REQUESTED
+    key = ("recipients", alert.owner_teacher_id, alert.assignee_id, alert.owner_unit_id if heads else None, quality,
+           event.actor_id)  # fmt: skip
+    if _MEMO and key in _MEMO[-1]:
+        return _MEMO[-1][key]
+    found = _recipients(alert, event)
+    if _MEMO:
+        _MEMO[-1][key] = found
+    return found
+
+
+def _recipients(alert: Alert, event: AlertEvent) -> list:
     User = get_user_model()
     q = Q(pk__in=[])
     if alert.owner_teacher_id:
@@ -212,9 +241,15 @@ def _email_deliveries(notifications: list[Notification], *, alert: Alert, key: s
 
 
 def _robot_deliveries(*, alert: Alert, key: str, payload, now: dt.datetime) -> int:
-    channels = list(
-        Channel.objects.filter(enabled=True).filter(Q(org_unit__isnull=True) | Q(org_unit_id=alert.owner_unit_id))
-    )
+    memo_key = ("channels", alert.owner_unit_id)
+    if _MEMO and memo_key in _MEMO[-1]:
+        channels = _MEMO[-1][memo_key]
+    else:
+        channels = list(
+            Channel.objects.filter(enabled=True).filter(Q(org_unit__isnull=True) | Q(org_unit_id=alert.owner_unit_id))
+        )
+        if _MEMO:
+            _MEMO[-1][memo_key] = channels
     if not channels:
         return 0
     # One row per channel and alert state: the unique constraint drops a repeat (ON CONFLICT DO NOTHING).

@@ -184,7 +184,7 @@ def _value(alert: Alert, period: str, value, outcome: str, tier: str, run_id, no
 
 def _recent_bad_history(run: EvaluationRun) -> list[SimpleNamespace]:
     """Out-of-range measurements this run recorded, latest per indicator and entity, within the recent
-    academic years (`AlertSettings.alert_years`, counted back from each indicator's newest period)."""
+    academic years (`AlertSettings.alert_years`, counted back from the newest period the run measured)."""
     from zhengai.datacenter import store
     from zhengai.monitoring import history
 
@@ -193,7 +193,7 @@ def _recent_bad_history(run: EvaluationRun) -> list[SimpleNamespace]:
     try:
         rows = con.sql(
             f"""
-            WITH h AS (SELECT * FROM {history.scan_sql()}),
+            WITH h AS (SELECT * FROM {history.scan_sql()} WHERE run_id = {int(run.pk)}),
                  newest AS (SELECT indicator, max(period_start) AS m FROM h GROUP BY indicator),
                  cut AS (SELECT indicator, make_date(CAST(year(m) - (CASE WHEN month(m) < 9 THEN 1 ELSE 0 END)
                                                           - {years - 1} AS BIGINT), 9, 1) AS since
@@ -201,7 +201,7 @@ def _recent_bad_history(run: EvaluationRun) -> list[SimpleNamespace]:
             SELECT h.indicator, h.entity, h.entity_kind, h.entity_name, h.org_unit, h.period, h.value, h.outcome,
                    h.tier
             FROM h JOIN cut USING (indicator)
-            WHERE h.run_id = {int(run.pk)} AND h.outcome IN ('warn', 'failed') AND h.period_start >= cut.since
+            WHERE h.outcome IN ('warn', 'failed') AND h.period_start >= cut.since
             QUALIFY row_number() OVER (PARTITION BY h.indicator, h.entity ORDER BY h.period_start DESC) = 1
             """
         ).fetchall()
@@ -302,8 +302,11 @@ def alerts_open_many(*, changes: list[StatusChange], run_id: int | None, now: dt
         ],
         batch_size=2000,
     )
-    for alert, event in zip(alerts, events, strict=True):
-        notify(alert=alert, event=event)
+    from zhengai.alerts.notifications import batched
+
+    with batched():
+        for alert, event in zip(alerts, events, strict=True):
+            notify(alert=alert, event=event)
     return len(alerts)
 
 
@@ -350,6 +353,9 @@ def alerts_after_run(*, run: EvaluationRun, now: dt.datetime | None = None) -> d
     active = Alert.objects.filter(status__in=ACTIVE_STATUSES, rule_key="").select_related("indicator")
     if evaluated:
         active = active.filter(indicator__code__in=evaluated)
+    if run.entities:  # a real-time run measured only the entities of its batch
+        keys = sorted({k for values in run.entities.values() for k in values})
+        active = active.filter(entity_key__in=keys)
     states = {
         (s.indicator_id, s.entity_key): s
         for s in IndicatorState.objects.filter(

@@ -8,6 +8,8 @@ from a date, so periods before it keep the threshold they were judged by.
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.db import models
 
@@ -52,7 +54,19 @@ class Indicator(models.Model):
         return bool(self.override) and not self.is_custom
 
     def declaration(self) -> Declaration:
-        return parse_indicator(self.raw, origin="本校修改" if self.override else "内置目录")
+        raw = self.raw
+        key = (self.code, json.dumps(raw, ensure_ascii=False, sort_keys=False))
+        found = _PARSED.get(key)
+        if found is None:
+            found = parse_indicator(raw, origin="本校修改" if self.override else "内置目录")
+            if len(_PARSED) > 2000:
+                _PARSED.clear()
+            _PARSED[key] = found
+        return found
+
+
+# Parsed declarations by their exact text: a long-lived worker parses each version once.
+_PARSED: dict[tuple[str, str], Declaration] = {}
 
 
 class Threshold(models.Model):

@@ -67,7 +67,8 @@ def batch_scope(run: ImportRun) -> BatchScope:
     con = store.connect()
     try:
         listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
-        con.execute(f"CREATE TEMP VIEW batch AS SELECT * FROM read_parquet([{listed}])")
+        # Only the rows this batch brought: files it rewrote also carry older rows, with their own _run.
+        con.execute(f"CREATE TEMP VIEW batch AS SELECT * FROM read_parquet([{listed}]) WHERE _run = {int(run.pk)}")
         for column, kind in KEY_KINDS.items():
             if column in spec.field_index:
                 rows = con.sql(f"SELECT DISTINCT CAST({column} AS VARCHAR) FROM batch WHERE {column} IS NOT NULL")

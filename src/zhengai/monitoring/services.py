@@ -35,6 +35,7 @@ from zhengai.indicators.declarations import Indicator as Declaration
 from zhengai.indicators.engines import open_engine
 from zhengai.indicators.models import Indicator, Threshold
 from zhengai.indicators.periods import Period, TermSpan, default_terms, periods_between
+from zhengai.indicators.plans import only_entities, plan_for
 from zhengai.indicators.selectors import ThresholdBook, catalogue
 from zhengai.indicators.thresholds import Thresholds, evaluate_array
 from zhengai.lib.hooks import EVALUATION_FINISHED
@@ -201,7 +202,11 @@ def _execute(run: EvaluationRun, progress) -> None:
                 if not periods_by_kind[kind]:
                     continue
                 only = run.entities.get(decl.entity) if run.entities else None
-                prepared = engine.prepare(compile_indicator(contexts[kind], decl, entities=only))
+                if engine.supports_plans:
+                    plan, _cached = plan_for(contexts[kind], decl, selected[code][0].raw)
+                    prepared = plan.sql if only is None else only_entities(plan.sql, only)
+                else:
+                    prepared = engine.prepare(compile_indicator(contexts[kind], decl, entities=only))
                 future = pool.submit(timed_run, code, prepared)
                 if pending is not None:
                     record(*pending)

@@ -14,12 +14,15 @@ class EngineUnavailable(RuntimeError):
 class Engine:
     name = ""
     label = ""
+    supports_plans = False  # runs compiled SQL text (DuckDB): compiled plans can be cached and reused
 
     def __init__(self, versions: dict[str, Version | None]):
         self.versions = versions
         self._tables: dict[str, ir.Table] = {}
 
     def table(self, name: str) -> ir.Table:
+        if getattr(self, "_tables_used", None) is not None:
+            self._tables_used.add(name)
         if name not in self._tables:
             if name not in self.versions:
                 raise KeyError(f"计算引擎没有加载标准表 {name}")

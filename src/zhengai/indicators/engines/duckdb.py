@@ -6,7 +6,7 @@ so that compiled SQL can run on a second cursor while the next indicator is bein
 
 from __future__ import annotations
 
-import itertools
+import hashlib
 
 import ibis
 import ibis.expr.types as ir
@@ -16,16 +16,18 @@ from zhengai.datacenter.standard import TABLES_BY_NAME
 from zhengai.datacenter.store import Version, scan_sql
 from zhengai.indicators.engines.base import Engine
 
-_names = itertools.count(1)
-
 
 class DuckDBEngine(Engine):
     name = "duckdb"
     label = "DuckDB（进程内）"
 
+    supports_plans = True
+
     def __init__(self, versions: dict[str, Version | None], *, threads: int = 2):
         super().__init__(versions)
         self.con = ibis.duckdb.connect(threads=threads)
+        self._frames: dict[str, pa.Table] = {}
+        self._tracking: dict[str, pa.Table] | None = None
 
     def _load(self, name: str, version: Version | None) -> ir.Table:
         spec = TABLES_BY_NAME[name]
@@ -34,9 +36,34 @@ class DuckDBEngine(Engine):
         return self.con.table(name)
 
     def memtable(self, data: pa.Table) -> ir.Table:
-        name = f"_zhengai_frame_{next(_names)}"
-        self.con.con.from_arrow(data).create(name)
+        """A small table named by its content, so compiled SQL that uses it can be run again later."""
+        sink = pa.BufferOutputStream()
+        with pa.ipc.new_stream(sink, data.schema) as writer:
+            writer.write_table(data)
+        name = f"_zhengai_frame_{hashlib.sha1(sink.getvalue().to_pybytes()).hexdigest()[:20]}"
+        self.ensure_frames({name: data})
+        if self._tracking is not None:
+            self._tracking[name] = data
         return self.con.table(name)
+
+    def ensure_frames(self, frames: dict[str, pa.Table]) -> None:
+        for name, data in frames.items():
+            if name not in self._frames:
+                self.con.con.from_arrow(data).create(name)
+                self._frames[name] = data
+
+    def frame_data(self, name: str) -> pa.Table:
+        return self._frames[name]
+
+    def track_frames(self) -> None:
+        """Start recording the frames and tables the next compiled expression uses (for the plan cache)."""
+        self._tracking = {}
+        self._tables_used = set()
+
+    def tracked_frames(self) -> tuple[dict[str, pa.Table], frozenset[str]]:
+        frames, self._tracking = self._tracking or {}, None
+        tables, self._tables_used = frozenset(self._tables_used or ()), None
+        return frames, tables
 
     def execute(self, expr: ir.Table) -> pa.Table:
         return self.con.to_pyarrow(expr)
