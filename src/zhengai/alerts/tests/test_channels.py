@@ -33,6 +33,7 @@ from zhengai.alerts.models import Channel, Delivery, DeliveryStatus
 from zhengai.alerts.notifications import MAX_ATTEMPTS, deliveries_send_due, delivery_send
 from zhengai.alerts.services import alert_raise
 from zhengai.indicators.services import indicator_create
+from zhengai.monitoring.tests.college import REPORT_RATE
 
 pytestmark = pytest.mark.django_db
 
@@ -40,25 +41,6 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = dt.datetime(2025, 10, 8, 10, 0, tzinfo=SHANGHAI)
 BASE = "https://zhengai.example.edu.cn"
 OK = {"wecom": {"errcode": 0, "errmsg": "ok"}, "dingtalk": {"errcode": 0, "errmsg": "ok"}, "feishu": {"code": 0}}
-
-REPORT_RATE = {
-    "code": "T-BDL",
-    "name": "新生报到率",
-    "level": "major",
-    "entity": "major",
-    "system": "generation",
-    "unit": "%",
-    "direction": "higher",
-    "period": "academic_year",
-    "owner": "zjc",
-    "formula": "报到数 ÷ 录取数",
-    "value": "reported / admitted",
-    "parts": {
-        "admitted": {"from": "admissions", "by": "major_code", "value": "sum(admitted)"},
-        "reported": {"from": "admissions", "by": "major_code", "value": "sum(reported)"},
-    },
-    "thresholds": [{"from": "2019-01-01", "standard": ">= 0.8", "warning": ">= 0.85"}],
-}
 
 
 # ------------------------------------------------------------------------------------------ the server

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-
-import pyarrow as pa
 import pytest
 
 from zhengai.alerts.choices import AlertStatus, EventKind
@@ -16,49 +13,17 @@ from zhengai.alerts.services import (
     alert_mark_done,
     alert_record_fca,
 )
-from zhengai.datacenter import store
-from zhengai.datacenter.standard import TABLES_BY_NAME
 from zhengai.indicators.services import indicator_create
 from zhengai.monitoring.services import evaluate_now
+from zhengai.monitoring.tests.college import REPORT_RATE, admissions_with, publish_admissions
 from zhengai.org.services import calendar_ensure
 
 pytestmark = pytest.mark.django_db
 
-REPORT_RATE = {
-    "code": "T-BDL",
-    "name": "新生报到率",
-    "level": "major",
-    "entity": "major",
-    "system": "generation",
-    "unit": "%",
-    "direction": "higher",
-    "period": "academic_year",
-    "owner": "zjc",
-    "formula": "报到数 ÷ 录取数",
-    "value": "reported / admitted",
-    "parts": {
-        "admitted": {"from": "admissions", "by": "major_code", "value": "sum(admitted)"},
-        "reported": {"from": "admissions", "by": "major_code", "value": "sum(reported)"},
-    },
-    "thresholds": [{"from": "2019-01-01", "standard": ">= 0.8", "warning": ">= 0.85"}],
-}
 
-
-def publish_admissions(reported_2025: int) -> None:
-    """电子商务 (530701) admits 100 a year and reports 83, 82, then `reported_2025`; 护理 always ~95 %."""
-    rows = [(2023, "530701", 100, 83), (2024, "530701", 100, 82), (2025, "530701", 100, reported_2025),
-            (2023, "520201", 200, 190), (2024, "520201", 200, 188), (2025, "520201", 200, 189)]  # fmt: skip
-    spec = TABLES_BY_NAME["admissions"]
-    cols = {f.name: [] for f in spec.fields}
-    for year, major, admitted, reported in rows:
-        for key, value in zip(("academic_year", "major_code", "province", "plan", "admitted", "reported"),
-                              (year, major, "61", admitted, admitted, reported), strict=True):  # fmt: skip
-            cols[key].append(value)
-    cols["_run"], cols["_snapshot"] = [1] * len(rows), [dt.date(2025, 10, 1)] * len(rows)
-    table = pa.table(cols, schema=store.arrow_schema(spec))
-    base = store.current_version("admissions")
-    path = store.write_file(spec, 100 + (base.version if base else 0), 0, table)
-    store.publish(table="admissions", files=[path], row_count=table.num_rows, run_id=None, based_on=base)
+def publish_2025(reported: int) -> None:
+    """电子商务 (530701) admits 100 a year and reports 83, 82, then `reported` in 2025; 护理 always ~95 %."""
+    publish_admissions(admissions_with(2025, "530701", reported))
 
 
 @pytest.fixture
@@ -70,7 +35,7 @@ def indicator(cast):
 
 def test_an_alert_goes_through_the_whole_cycle_and_reopens_on_relapse(indicator, cast):
     officer = cast.user("officer")
-    publish_admissions(reported_2025=82)
+    publish_2025(82)
     evaluate_now(indicator_codes=["T-BDL"])
     alert = Alert.objects.get(indicator=indicator, entity_key="530701")
     assert (alert.status, alert.severity, alert.period, alert.opened_value) == ("open", "warn", "2025-2026", 0.82)
@@ -91,7 +56,7 @@ def test_an_alert_goes_through_the_whole_cycle_and_reopens_on_relapse(indicator,
         alert_close(alert=alert, by=officer)
 
     # The corrected batch brings it back in range: one evaluation in range is not yet enough (N = 2).
-    publish_admissions(reported_2025=91)
+    publish_2025(91)
     evaluate_now(indicator_codes=["T-BDL"])
     alert.refresh_from_db()
     assert (alert.status, alert.recovered_evaluations, alert.last_value) == ("verifying", 1, 0.91)
@@ -104,7 +69,7 @@ def test_an_alert_goes_through_the_whole_cycle_and_reopens_on_relapse(indicator,
     assert alert.status == AlertStatus.CLOSED and alert.closed_at is not None
 
     # A relapse reopens the same alert.
-    publish_admissions(reported_2025=70)
+    publish_2025(70)
     evaluate_now(indicator_codes=["T-BDL"])
     alert.refresh_from_db()
     assert (alert.status, alert.severity, alert.reopened_count, alert.last_value) == ("open", "failed", 1, 0.7)
@@ -119,7 +84,7 @@ def test_an_alert_goes_through_the_whole_cycle_and_reopens_on_relapse(indicator,
 
 
 def test_marking_done_needs_fact_cause_and_action(indicator, cast):
-    publish_admissions(reported_2025=82)
+    publish_2025(82)
     evaluate_now(indicator_codes=["T-BDL"])
     alert = Alert.objects.get(entity_key="530701")
     alert_acknowledge(alert=alert, by=cast.user("officer"))
@@ -130,7 +95,7 @@ def test_marking_done_needs_fact_cause_and_action(indicator, cast):
 
 
 def test_someone_outside_the_alert_cannot_handle_it(indicator, cast):
-    publish_admissions(reported_2025=82)
+    publish_2025(82)
     evaluate_now(indicator_codes=["T-BDL"])
     alert = Alert.objects.get(entity_key="530701")
     for key in ("outsider", "student", "teacher"):
@@ -140,7 +105,7 @@ def test_someone_outside_the_alert_cannot_handle_it(indicator, cast):
 
 
 def test_rerunning_an_evaluation_opens_no_second_alert(indicator):
-    publish_admissions(reported_2025=82)
+    publish_2025(82)
     evaluate_now(indicator_codes=["T-BDL"])
     evaluate_now(indicator_codes=["T-BDL"])
     assert Alert.objects.filter(entity_key="530701").count() == 1

@@ -25,28 +25,10 @@ from zhengai.alerts.notifications import (
 )
 from zhengai.alerts.services import alert_raise, alerts_escalate_overdue
 from zhengai.indicators.services import indicator_create
+from zhengai.monitoring.tests.college import REPORT_RATE
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BASE = "https://zhengai.example.edu.cn"
-
-REPORT_RATE = {
-    "code": "T-BDL",
-    "name": "新生报到率",
-    "level": "major",
-    "entity": "major",
-    "system": "generation",
-    "unit": "%",
-    "direction": "higher",
-    "period": "academic_year",
-    "owner": "zjc",
-    "formula": "报到数 ÷ 录取数",
-    "value": "reported / admitted",
-    "parts": {
-        "admitted": {"from": "admissions", "by": "major_code", "value": "sum(admitted)"},
-        "reported": {"from": "admissions", "by": "major_code", "value": "sum(reported)"},
-    },
-    "thresholds": [{"from": "2019-01-01", "standard": ">= 0.8", "warning": ">= 0.85"}],
-}
 
 
 def at(day: int, hour: int, minute: int = 0) -> dt.datetime:

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import pyarrow as pa
 import pytest
 
 from zhengai.audit.models import AuditRecord
-from zhengai.datacenter import store
-from zhengai.datacenter.standard import TABLES_BY_NAME
 from zhengai.indicators.models import Threshold
 from zhengai.indicators.services import indicator_create
 from zhengai.indicators.thresholds import Line, Thresholds
@@ -17,63 +14,16 @@ from zhengai.monitoring.choices import RunStatus
 from zhengai.monitoring.history import history_read
 from zhengai.monitoring.models import IndicatorState, StatusChange
 from zhengai.monitoring.services import evaluate_now, threshold_change
+from zhengai.monitoring.tests.college import ADMISSIONS, REPORT_RATE, publish_admissions
 from zhengai.org.services import calendar_ensure
 
 pytestmark = pytest.mark.django_db
-
-REPORT_RATE = {
-    "code": "T-BDL",
-    "name": "新生报到率",
-    "level": "major",
-    "entity": "major",
-    "system": "generation",
-    "unit": "%",
-    "direction": "higher",
-    "period": "academic_year",
-    "owner": "zjc",
-    "formula": "报到数 ÷ 录取数",
-    "value": "reported / admitted",
-    "parts": {
-        "admitted": {"from": "admissions", "by": "major_code", "value": "sum(admitted)"},
-        "reported": {"from": "admissions", "by": "major_code", "value": "sum(reported)"},
-    },
-    "thresholds": [{"from": "2019-01-01", "standard": ">= 0.8", "warning": ">= 0.85"}],
-}
-
-# (academic year, major, admitted, reported): 电子商务 reports 82–83 % every year, 护理 94–95 %.
-ADMISSIONS = [
-    (2023, "530701", 100, 83),
-    (2023, "520201", 200, 190),
-    (2024, "530701", 100, 82),
-    (2024, "520201", 200, 188),
-    (2025, "530701", 100, 82),
-    (2025, "520201", 200, 189),
-]
-
-
-def _publish_admissions(rows) -> None:
-    spec = TABLES_BY_NAME["admissions"]
-    schema = store.arrow_schema(spec)
-    data = {f.name: [] for f in spec.fields}
-    for year, major, admitted, reported in rows:
-        for key, value in zip(
-            ("academic_year", "major_code", "province", "plan", "admitted", "reported"),
-            (year, major, "61", admitted + 5, admitted, reported),
-            strict=True,
-        ):
-            data[key].append(value)
-    data["_run"] = [1] * len(rows)
-    data["_snapshot"] = [dt.date(2025, 10, 1)] * len(rows)
-    table = pa.table(data, schema=schema)
-    base = store.current_version("admissions")
-    path = store.write_file(spec, 1 + (base.version if base else 0), 0, table)
-    store.publish(table="admissions", files=[path], row_count=table.num_rows, run_id=None, based_on=base)
 
 
 @pytest.fixture
 def college(cast):
     calendar_ensure(first_start_year=2023, last_start_year=2025)
-    _publish_admissions(ADMISSIONS)
+    publish_admissions(ADMISSIONS)
     return indicator_create(raw=REPORT_RATE, by=cast.user("officer"))
 
 
@@ -137,7 +87,7 @@ def test_an_earlier_period_evaluated_later_does_not_move_the_current_state(colle
 def test_a_corrected_batch_moves_the_state_and_records_the_recovery(college):
     evaluate_now(indicator_codes=["T-BDL"])
     corrected = [r if (r[0], r[1]) != (2025, "530701") else (2025, "530701", 100, 91) for r in ADMISSIONS]
-    _publish_admissions(corrected)
+    publish_admissions(corrected)
     run = evaluate_now(indicator_codes=["T-BDL"])
     assert run.history_rows == 1 and run.status_changes == 1
     change = StatusChange.objects.filter(entity_key="530701").latest("id")
@@ -158,7 +108,7 @@ def test_a_second_run_reuses_compiled_plans_with_a_fresh_engine_and_gives_the_sa
     first = evaluate_now(indicator_codes=["T-BDL"])
     assert len(plans._PLANS) == 1
     before = history_read(indicators=["T-BDL"]).select(["period", "entity", "value", "outcome"]).to_pylist()
-    _publish_admissions([r if (r[0], r[1]) != (2025, "530701") else (2025, "530701", 100, 91) for r in ADMISSIONS])
+    publish_admissions([r if (r[0], r[1]) != (2025, "530701") else (2025, "530701", 100, 91) for r in ADMISSIONS])
     second = evaluate_now(indicator_codes=["T-BDL"])  # same plan, a new engine: frames and views made again
     assert second.status == RunStatus.SUCCEEDED and len(plans._PLANS) == 1
     after = {(r["period"], r["entity"]): r["value"] for r in history_read(indicators=["T-BDL"]).to_pylist()}
