@@ -331,7 +331,7 @@ def digests_prepare(*, now: dt.datetime | None = None) -> list[Delivery]:
 @transaction.atomic
 def _digest_for(user, pref: NotificationPreference, *, now: dt.datetime, local: dt.datetime) -> Delivery | None:
     held = list(
-        Notification.objects.select_for_update()
+        Notification.objects.select_for_update(of=("self",))
         .filter(user=user, digest_pending=True, created_at__lte=now)
         .select_related("alert__indicator", "event")
         .order_by("created_at", "id")
