@@ -600,3 +600,36 @@ def alerts_on_evaluation(*, run: EvaluationRun) -> dict[str, int]:
         return counts
     counts.update({f"rule_{k}": v for k, v in alert_rules_apply(run=run).items()})
     return counts
+
+
+# ------------------------------------------------------------------------------------------ settings and inbox
+
+
+@transaction.atomic
+def alert_settings_update(*, changes: dict, by) -> AlertSettings:
+    """Change the college's alert policy; audited with before and after."""
+    current = AlertSettings.current()
+    before = {name: getattr(current, name) for name in changes}
+    if before == changes:
+        return current
+    for name, value in changes.items():
+        setattr(current, name, value)
+    current.save()
+    audit_record(actor=by, action="修改预警设置", obj=current, before=before, after=dict(changes))
+    return current
+
+
+def notifications_mark_read(*, notifications, now: dt.datetime | None = None) -> int:
+    """Mark notifications read (those still unread); returns how many."""
+    return notifications.filter(read_at__isnull=True).update(read_at=now or timezone.now())
+
+
+@transaction.atomic
+def notification_preference_update(*, user, changes: dict):
+    from zhengai.alerts.models import NotificationPreference
+
+    pref = NotificationPreference.for_user(user)
+    for name, value in changes.items():
+        setattr(pref, name, value)
+    pref.save()
+    return pref

@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from zhengai.alerts import forms, selectors
 from zhengai.alerts.models import Notification, NotificationPreference
+from zhengai.alerts.services import notification_preference_update, notifications_mark_read
 from zhengai.lib.web import is_htmx, paginate
 
 
@@ -31,7 +30,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 
 
 def _mark_read(rows) -> int:
-    return rows.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return notifications_mark_read(notifications=rows)
 
 
 @require_GET
@@ -65,8 +64,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
     pref = NotificationPreference.for_user(request.user)
     form = forms.PreferenceForm(request.POST if request.method == "POST" else None, instance=pref)
     if request.method == "POST" and form.is_valid():
-        with transaction.atomic():
-            form.save()
+        notification_preference_update(user=request.user, changes=form.cleaned_data)
         messages.success(request, "通知设置已保存")
         return redirect("alerts:preferences")
     return render(request, "alerts/preferences.html", {"form": form, "email": request.user.email})

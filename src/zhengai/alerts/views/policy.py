@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.db import transaction
 from django.forms.models import model_to_dict
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -11,8 +10,8 @@ from django.views.decorators.http import require_http_methods
 
 from zhengai.alerts import forms
 from zhengai.alerts.models import AlertSettings
+from zhengai.alerts.services import alert_settings_update
 from zhengai.alerts.views.access import quality_office_only
-from zhengai.audit.services import audit_record
 
 FIELDS = forms.AlertSettingsForm.Meta.fields
 
@@ -28,9 +27,7 @@ def alert_settings(request: HttpRequest) -> HttpResponse:
         if after == before:
             messages.info(request, "设置没有变化")
             return redirect("alerts:settings")
-        with transaction.atomic():
-            form.save()
-            audit_record(actor=request.user, action="修改预警设置", obj=current, before=before, after=after)
+        alert_settings_update(changes=after, by=request.user)
         messages.success(request, "预警设置已保存；新的处理时限对此后发出的预警生效")
         return redirect("alerts:settings")
     return render(request, "alerts/settings.html", {"form": form, "settings_row": current})
