@@ -78,6 +78,8 @@ def test_my_alerts_filter_sort_and_bulk_acknowledge(tab, college, password):
     page.wait_for_function("location.search.includes('sort=deadline')")
     assert "severity=failed" in page.url
     assert page.evaluate("window.__samePage") is True
+    # The filter form's hidden sort field follows once the swapped table has settled.
+    page.wait_for_function("document.querySelector('#alert-filter input[name=sort]').value === 'deadline'")
     assert page.input_value("#alert-filter input[name=sort]") == "deadline"
 
     # Tick every row of the page and acknowledge them with one note.
