@@ -10,6 +10,7 @@ class AlertStatus(models.TextChoices):
     VERIFYING = "verifying", "待验证"
     CLOSED = "closed", "已关闭"
     IGNORED = "ignored", "已忽略"
+    LAPSED = "lapsed", "对象已不在册"
 
     @property
     def badge(self) -> str:
@@ -20,6 +21,7 @@ class AlertStatus(models.TextChoices):
             "verifying": "bg-blue",
             "closed": "bg-green",
             "ignored": "bg-secondary",
+            "lapsed": "bg-secondary",
         }[self.value]
 
 
@@ -54,6 +56,11 @@ class EventKind(models.TextChoices):
     IGNORE_REQUESTED = "ignore_requested", "申请忽略"
     IGNORE_REJECTED = "ignore_rejected", "驳回忽略申请"
     IGNORED = "ignored", "忽略"
+    SIGNAL = "signal", "新增信号"
+    PLAN = "plan", "制定帮扶计划（一人一策）"
+    FOLLOW_UP = "follow_up", "帮扶跟进"
+    SIGNAL_RECOVERED = "signal_recovered", "信号恢复正常"
+    LAPSED = "lapsed", "对象已不在册，自动结束"
 
 
 class Tier(models.TextChoices):
@@ -63,3 +70,23 @@ class Tier(models.TextChoices):
     YELLOW = "黄色", "黄色"
     ORANGE = "橙色", "橙色"
     RED = "红色", "红色"
+
+
+class ItemKind(models.TextChoices):
+    """A worklist item: an alert for the accountable unit or person, or a student's case of the term."""
+
+    ALERT = "alert", "预警事项"
+    CASE = "case", "学生预警"
+
+
+class PolicyMode(models.TextChoices):
+    """What an out-of-range measurement (a signal) of an indicator does."""
+
+    ALERT = "alert", "预警（发给责任部门或责任人）"
+    CASE = "case", "汇总（并入对象本学期的学生预警）"
+    MONITOR = "monitor", "仅监测（只记录）"
+
+
+# The order of severity in worklists, worst first.
+SEVERITY_RANK = {"failed": 2, "warn": 1}
+TIER_RANK = {"红色": 4, "橙色": 3, "黄色": 2, "蓝色": 1}

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from zhengai.alerts.choices import AlertStatus, Severity
+from zhengai.alerts.choices import AlertStatus, ItemKind, Severity
 from zhengai.alerts.models import AlertSettings, NotificationPreference
 from zhengai.alerts.selectors import SORTS
 from zhengai.indicators.declarations import LEVELS, SYSTEMS
@@ -44,11 +44,16 @@ class AlertFilterForm(forms.Form):
     system = forms.ChoiceField(label="五纵系统", required=False)
     indicator = forms.ChoiceField(label="指标", required=False)
     unit = forms.ChoiceField(label="责任部门", required=False)
+    item = forms.ChoiceField(label="类别", required=False)
+    recovered = forms.ChoiceField(
+        label="数据恢复", required=False, choices=[("", "全部"), ("no", "仍异常"), ("yes", "已恢复正常")]
+    )
+    unverified = forms.BooleanField(label="只看阈值未核实", required=False)
     overdue = forms.BooleanField(label="只看超期", required=False)
     mine_only = forms.BooleanField(label="只看我负责的", required=False)
     sort = forms.ChoiceField(label="排序", required=False, choices=list(SORTS.items()), widget=forms.HiddenInput)
 
-    DEFAULTS = {"status": "active", "sort": "-opened_at"}
+    DEFAULTS = {"status": "active", "sort": "priority"}
 
     def __init__(
         self,
@@ -63,6 +68,7 @@ class AlertFilterForm(forms.Form):
         super().__init__(data)
         self.fields["status"].choices = [("active", "未关闭"), ("all", "全部状态"), *AlertStatus.choices]
         self.fields["severity"].choices = [("", "全部"), *Severity.choices]
+        self.fields["item"].choices = [("", "预警事项与学生预警"), *ItemKind.choices]
         self.fields["tier"].choices = [("", "全部等级"), *tiers]
         self.fields["level"].choices = [("", "全部层面"), *LEVELS.items()]
         self.fields["system"].choices = [("", "全部系统"), *SYSTEMS.items()]
@@ -82,7 +88,7 @@ class AlertFilterForm(forms.Form):
         cleaned = getattr(self, "cleaned_data", {})
         out = {name: cleaned.get(name) or "" for name in self.fields}
         out["status"] = out["status"] or "active"
-        out["sort"] = out["sort"] or "-opened_at"
+        out["sort"] = out["sort"] or "priority"
         if out["status"] == "all":
             out["status"] = ""
         return out
@@ -93,11 +99,16 @@ class AlertFilterForm(forms.Form):
 
 
 class BulkActionForm(forms.Form):
-    ACTIONS = [("acknowledge", "确认"), ("done", "标记整改完成"), ("close", "关闭")]
+    ACTIONS = [("acknowledge", "确认"), ("done", "标记整改完成"), ("close", "关闭"), ("ignore", "申请忽略")]
 
     action = forms.ChoiceField(label="批量操作", choices=ACTIONS)
     note = forms.CharField(label="说明", required=False, max_length=500)
-    ids = forms.TypedMultipleChoiceField(label="预警", coerce=int, error_messages={"required": "请先勾选预警事项"})
+    target = forms.ChoiceField(
+        label="范围", choices=[("ticked", "勾选的事项"), ("filter", "符合当前筛选的全部事项")], required=False
+    )
+    ids = forms.TypedMultipleChoiceField(
+        label="预警", coerce=int, required=False, error_messages={"required": "请先勾选预警事项"}
+    )
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, data: Any = None, *, ids: list[int] = ()) -> None:
@@ -106,6 +117,14 @@ class BulkActionForm(forms.Form):
         self.fields["ids"].error_messages["invalid_choice"] = "所选预警不在您的范围内或已不存在"
         self.fields["note"].widget.attrs.update(placeholder="一条说明，写入每一项的处理记录")
         _style(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("target") != "filter" and not data.get("ids"):
+            raise forms.ValidationError("请先勾选预警事项，或选择“符合当前筛选的全部事项”")
+        if data.get("action") == "ignore" and not (data.get("note") or "").strip():
+            raise forms.ValidationError("批量申请忽略必须写明理由")
+        return data
 
 
 # ------------------------------------------------------------------------------------------ one alert

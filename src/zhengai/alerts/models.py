@@ -12,7 +12,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from zhengai.alerts.choices import ACTIVE_STATUSES, AlertStatus, EventKind, Severity
+from zhengai.alerts.choices import ACTIVE_STATUSES, AlertStatus, EventKind, ItemKind, PolicyMode, Severity
 from zhengai.indicators.choices import EntityKind, Outcome
 from zhengai.indicators.models import Indicator
 from zhengai.org.models import OrgUnit, Teacher
@@ -29,10 +29,15 @@ class AlertSettings(models.Model):
         "恢复正常的连续计算次数", default=2, help_text="指标连续几次计算都在正常范围，待验证的预警才可关闭"
     )
     quality_unit = models.CharField("质控中心部门代码", max_length=32, default="zkzx")
-    alert_years = models.PositiveSmallIntegerField(
-        "只为最近几个学年的异常发出预警",
-        default=2,
-        help_text="按每个指标最新的周期算：2 = 最新周期所在学年及上一学年。更早的异常只留在监测历史里",
+    daily_capacity = models.PositiveSmallIntegerField(
+        "每人每天到期的事项上限",
+        default=10,
+        help_text="一次计算发出很多事项时，按严重程度排序后逐日错开处理时限，最严重的最先到期",
+    )
+    class_case_share = models.PositiveSmallIntegerField(
+        "班级预警：有学生预警的在读学生占比（%）",
+        default=30,
+        help_text="一个班级有学生预警的人数达到此比例（且不少于 5 人）时，向其系部发出一条班级预警",
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 
@@ -72,8 +77,34 @@ class AlertRule(models.Model):
         return self.name
 
 
+class AlertPolicy(models.Model):
+    """What a signal of one indicator does: 预警, 汇总 into the student's case, or 仅监测. No row = the default."""
+
+    indicator = models.OneToOneField(
+        Indicator, verbose_name="指标", related_name="alert_policy", on_delete=models.CASCADE
+    )
+    mode = models.CharField("处理方式", max_length=16, choices=PolicyMode.choices)
+    note = models.CharField("说明", max_length=200, blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="修改人", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    updated_at = models.DateTimeField("修改时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "指标预警方式"
+        verbose_name_plural = "指标预警方式"
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name}：{self.get_mode_display()}"
+
+
 class Alert(models.Model):
-    indicator = models.ForeignKey(Indicator, verbose_name="指标", related_name="alerts", on_delete=models.CASCADE)
+    """A worklist item: an alert on one indicator and entity, or a student's case bundling signals."""
+
+    kind = models.CharField("类别", max_length=8, choices=ItemKind.choices, default=ItemKind.ALERT)
+    indicator = models.ForeignKey(
+        Indicator, verbose_name="指标", null=True, blank=True, related_name="alerts", on_delete=models.CASCADE
+    )
     rule = models.ForeignKey(
         AlertRule, verbose_name="规则", null=True, blank=True, related_name="alerts", on_delete=models.SET_NULL
     )
@@ -83,9 +114,18 @@ class Alert(models.Model):
     entity_name = models.CharField("对象名称", max_length=128, blank=True)
     org_unit_code = models.CharField("对象所属部门代码", max_length=32, blank=True, db_index=True)
     status = models.CharField("状态", max_length=16, choices=AlertStatus.choices, default=AlertStatus.OPEN)
-    severity = models.CharField("严重程度", max_length=16, choices=Severity.choices)
-    tier = models.CharField("等级", max_length=16, blank=True)
-    period = models.CharField("周期", max_length=16)
+    severity = models.CharField("当前严重程度", max_length=16, choices=Severity.choices)
+    tier = models.CharField("当前等级", max_length=16, blank=True)
+    worst_severity = models.CharField("最严重程度", max_length=16, choices=Severity.choices, blank=True)
+    worst_tier = models.CharField("最高等级", max_length=16, blank=True)
+    period = models.CharField("触发周期", max_length=16, help_text="发出预警的周期；学生预警为学期")
+    signal_count = models.PositiveSmallIntegerField("信号数", default=1)
+    open_signals = models.PositiveSmallIntegerField("未恢复的信号数", default=1)
+    distance = models.FloatField("偏离程度", default=0, help_text="与最近的阈值边界的相对距离，用于排序")
+    priority = models.PositiveIntegerField(
+        "优先级", default=0, db_index=True, help_text="越大越靠前（严重程度、等级、信号数、偏离程度）"
+    )
+    unverified = models.BooleanField("阈值未核实", default=False)
     opened_value = models.FloatField("发出时的监测值", null=True, blank=True)
     last_value = models.FloatField("最新监测值", null=True, blank=True)
     last_outcome = models.CharField("最新结果", max_length=16, choices=Outcome.choices)
@@ -115,6 +155,7 @@ class Alert(models.Model):
     fact = models.TextField("事实", blank=True)
     cause = models.TextField("原因", blank=True)
     action = models.TextField("措施", blank=True)
+    support_plan = models.TextField("帮扶计划（一人一策）", blank=True)
     ignore_reason = models.TextField("忽略理由", blank=True)
     ignore_requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -140,16 +181,61 @@ class Alert(models.Model):
                 fields=["indicator", "entity_key", "rule_key"],
                 condition=Q(status__in=[s.value for s in ACTIVE_STATUSES]),
                 name="one_active_alert_per_indicator_entity_rule",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["entity_key", "period"], condition=Q(kind="case"), name="one_case_per_student_term"
+            ),
         ]
         indexes = [models.Index(fields=["status", "org_unit_code"]), models.Index(fields=["entity_kind", "entity_key"])]
 
     def __str__(self) -> str:
-        return f"{self.indicator.name}：{self.entity_name or self.entity_key}"
+        what = self.indicator.name if self.indicator_id else ItemKind(self.kind).label
+        return f"{what}：{self.entity_name or self.entity_key}"
 
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_case(self) -> bool:
+        return self.kind == ItemKind.CASE
+
+    @property
+    def subject(self) -> str:
+        """What the item is about, as its title says it: the indicator, or 学生预警 with its signals."""
+        if self.indicator_id:
+            return self.indicator.name
+        return f"{ItemKind(self.kind).label}（{self.open_signals} 个信号）"
+
+
+class AlertSignal(models.Model):
+    """One indicator out of range for the entity of a case (学生预警): the case bundles them."""
+
+    alert = models.ForeignKey(Alert, verbose_name="学生预警", related_name="signals", on_delete=models.CASCADE)
+    indicator = models.ForeignKey(Indicator, verbose_name="指标", related_name="+", on_delete=models.CASCADE)
+    period = models.CharField("触发周期", max_length=16)
+    value = models.FloatField("触发时的监测值", null=True, blank=True)
+    outcome = models.CharField("触发时的结果", max_length=16, choices=Outcome.choices)
+    tier = models.CharField("等级", max_length=16, blank=True)
+    last_period = models.CharField("最新周期", max_length=16, blank=True)
+    last_value = models.FloatField("最新监测值", null=True, blank=True)
+    last_outcome = models.CharField("最新结果", max_length=16, choices=Outcome.choices)
+    unverified = models.BooleanField("阈值未核实", default=False)
+    opened_at = models.DateTimeField("发出时间")
+    recovered_at = models.DateTimeField("恢复时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "预警信号"
+        verbose_name_plural = "预警信号"
+        ordering = ["recovered_at", "-outcome", "indicator__order"]
+        constraints = [models.UniqueConstraint(fields=["alert", "indicator"], name="one_signal_per_case_indicator")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator.name} {self.period}"
+
+    @property
+    def recovered(self) -> bool:
+        return self.recovered_at is not None
 
 
 class AlertValue(models.Model):
@@ -185,6 +271,7 @@ class AlertEvent(models.Model):
     note = models.TextField("说明", blank=True)
     data = models.JSONField("数据", default=dict, blank=True)
     attachment = models.FileField("附件", upload_to="alerts/%Y/%m/", blank=True)
+    shared = models.BooleanField("对象本人可见", default=False, help_text="处理记录默认仅内部可见")
     created_at = models.DateTimeField("时间", db_index=True)
 
     class Meta:

@@ -134,7 +134,7 @@ def _state_key(alert: Alert, event: AlertEvent) -> str:
 def title_for(alert: Alert, event: AlertEvent) -> str:
     who = alert.entity_name or alert.entity_key
     tier = f"·{alert.tier}" if alert.tier else ""
-    return f"【{alert.get_severity_display()}{tier}】{alert.indicator.name}：{who}（{event.get_kind_display()}）"
+    return f"【{alert.get_severity_display()}{tier}】{alert.subject}：{who}（{event.get_kind_display()}）"
 
 
 # ------------------------------------------------------------------------------------------ pure rules
@@ -290,7 +290,7 @@ def _send_after_commit() -> None:
 
 def _digest_item(n: Notification) -> Message:
     alert = n.alert
-    unit = str(alert.indicator.raw.get("unit") or "")
+    unit = str(alert.indicator.raw.get("unit") or "") if alert.indicator_id else ""
     return Message(
         title=n.title,
         event=n.event.get_kind_display() if n.event_id else "",

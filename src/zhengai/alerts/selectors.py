@@ -97,6 +97,7 @@ def is_quality_office(user) -> bool:
 # ------------------------------------------------------------------------------------------ the list
 
 SORTS = {
+    "priority": "最要紧在前",
     "-opened_at": "最新发出",
     "opened_at": "最早发出",
     "deadline": "处理时限最近",
@@ -133,6 +134,14 @@ def filter_alerts(alerts: QuerySet[Alert], filters: dict, *, now: dt.datetime | 
         alerts = alerts.filter(status__in=ACTIVE)
     elif status in AlertStatus.values:
         alerts = alerts.filter(status=status)
+    if filters.get("item"):
+        alerts = alerts.filter(kind=filters["item"])
+    if filters.get("recovered") == "yes":
+        alerts = alerts.filter(Q(kind="alert", recovered_evaluations__gt=0) | Q(kind="case", open_signals=0))
+    elif filters.get("recovered") == "no":
+        alerts = alerts.filter(Q(kind="alert", recovered_evaluations=0) | Q(kind="case", open_signals__gt=0))
+    if filters.get("unverified"):
+        alerts = alerts.filter(unverified=True)
     for name, column in (
         ("severity", "severity"),
         ("tier", "tier"),
@@ -158,8 +167,10 @@ def filter_alerts(alerts: QuerySet[Alert], filters: dict, *, now: dt.datetime | 
         alerts = alerts.filter(
             Q(entity_name__icontains=q) | Q(entity_key__icontains=q) | Q(indicator__name__icontains=q)
         )
-    sort = filters.get("sort") or "-opened_at"
-    if sort == "severity":
+    sort = filters.get("sort") or "priority"
+    if sort == "priority":
+        alerts = worst_first(alerts, now=now)
+    elif sort == "severity":
         alerts = alerts.order_by(_severity_rank(), "deadline", "-id")
     elif sort == "status":
         alerts = alerts.order_by(_status_rank(), "deadline", "-id")
@@ -170,6 +181,14 @@ def filter_alerts(alerts: QuerySet[Alert], filters: dict, *, now: dt.datetime | 
     elif sort in SORTS:
         alerts = alerts.order_by(sort, "-id")
     return alerts.select_related("indicator", "owner_unit", "owner_teacher", "assignee")
+
+
+def worst_first(alerts: QuerySet[Alert], *, now: dt.datetime) -> QuerySet[Alert]:
+    """The default order of every list: open items before ended ones, then severity, tier, number of
+    signals and distance from the line (`priority`), overdue before the rest, the nearest deadline first."""
+    active = Case(When(status__in=ACTIVE, then=Value(0)), default=Value(1), output_field=IntegerField())
+    overdue = Case(When(deadline__lt=now, then=Value(0)), default=Value(1), output_field=IntegerField())
+    return alerts.order_by(active, "-priority", overdue, "deadline", "id")
 
 
 def indicator_choices(alerts: QuerySet[Alert]) -> list[tuple[str, str]]:
@@ -185,8 +204,13 @@ def unit_choices(alerts: QuerySet[Alert]) -> list[tuple[str, str]]:
 
 def tier_choices(alerts: QuerySet[Alert]) -> list[tuple[str, str]]:
     present = set(alerts.order_by().exclude(tier="").values_list("tier", flat=True).distinct())
-    known = [(t.value, t.label) for t in Tier if t.value in present]
-    return known + sorted((t, t) for t in present - set(Tier.values))
+    known = [(t.value, f"学业预警·{t.label}") for t in reversed(Tier) if t.value in present]
+    # Other vocabularies (处分, 体测, 心理 …) are named with their indicator, never mixed with the colours.
+    other = present - set(Tier.values)
+    named: dict[str, set[str]] = {}
+    for tier, name in alerts.order_by().filter(tier__in=other).values_list("tier", "indicator__name").distinct():
+        named.setdefault(tier, set()).add(name or "学生预警")
+    return known + sorted((t, f"{'、'.join(sorted(names))}·{t}") for t, names in named.items())
 
 
 # ------------------------------------------------------------------------------------------ overview
@@ -286,7 +310,7 @@ LINE_COLOURS = {"standard": OUTCOME_COLORS["failed"], "warning": OUTCOME_COLORS[
 
 
 def unit_of(alert: Alert) -> str:
-    return str(alert.indicator.raw.get("unit") or "")
+    return str(alert.indicator.raw.get("unit") or "") if alert.indicator_id else ""
 
 
 def history_chart(alert: Alert) -> dict:

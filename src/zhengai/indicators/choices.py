@@ -2,6 +2,10 @@
 
 from django.db import models
 
+from zhengai.org.entities import EntityKind  # the one vocabulary of entities (org.entities)
+
+__all__ = ["EntityKind"]
+
 
 class Outcome(models.TextChoices):
     PASSED = "passed", "达标"
@@ -36,16 +40,6 @@ class PeriodKind(models.TextChoices):
     CALENDAR_YEAR = "calendar_year", "自然年"
     POINT = "point", "时点"
     MONTH = "month", "月"
-
-
-class EntityKind(models.TextChoices):
-    SCHOOL = "school", "学校"
-    DEPARTMENT = "department", "系部"
-    MAJOR = "major", "专业"
-    COURSE = "course", "课程"
-    CLASS = "class", "班级"
-    TEACHER = "teacher", "教师"
-    STUDENT = "student", "学生"
 
 
 class Comparison(models.TextChoices):

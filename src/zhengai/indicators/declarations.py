@@ -35,6 +35,7 @@ import yaml
 
 from zhengai.indicators.choices import Direction, EntityKind, PeriodKind
 from zhengai.indicators.thresholds import Line, Thresholds, Tier
+from zhengai.org.entities import KINDS, SCHOOL_KEY  # noqa: F401 (SCHOOL_KEY is used through this module)
 
 LEVELS = {"school": "学校", "major": "专业", "course": "课程", "teacher": "教师", "student": "学生"}
 SYSTEMS = {
@@ -45,16 +46,7 @@ SYSTEMS = {
     "supervision": "监督控制",
 }
 # The roster table and key column behind each entity kind (school has a single entity).
-ENTITY_ROSTER = {
-    "school": (None, None),
-    "department": ("departments", "dept_code"),
-    "major": ("majors", "major_code"),
-    "course": ("courses", "course_code"),
-    "class": ("classes", "class_code"),
-    "teacher": ("teachers", "staff_no"),
-    "student": ("students", "student_no"),
-}
-SCHOOL_KEY = "school"
+ENTITY_ROSTER = {code: k.roster for code, k in KINDS.items()}
 WINDOWS = ("period", "all")
 MATCHES = ("start_year", "end_year")
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from zhengai.datacenter import store
@@ -27,6 +27,7 @@ from zhengai.indicators.selectors import ThresholdBook, threshold_in_force
 from zhengai.indicators.thresholds import Thresholds, evaluate_array
 from zhengai.monitoring import history
 from zhengai.monitoring.models import IndicatorState
+from zhengai.org import entities
 from zhengai.org.models import Course, Major, OrgUnit, SchoolClass, Student, Teacher
 
 OUTCOMES = [o.value for o in (Outcome.PASSED, Outcome.WARN, Outcome.FAILED, Outcome.NO_DATA)]
@@ -505,20 +506,11 @@ def entity_series(kind: str, key: str, codes: Iterable[str]) -> dict[str, list[t
     return dict(out)
 
 
-ENTITY_MODELS = {
-    "major": (Major, "code", "org:major_detail"),
-    "course": (Course, "code", "org:course_detail"),
-    "class": (SchoolClass, "code", "org:class_detail"),
-    "teacher": (Teacher, "staff_no", "org:teacher_detail"),
-    "student": (Student, "student_no", "org:student_detail"),
-}
-
-
 def entity_record(kind: str, key: str, scope) -> object | None:
     """The master-data record of an entity if the user's data scope includes it."""
-    if kind not in ENTITY_MODELS:
+    k = entities.KINDS.get(kind)
+    if k is None or k.model is None or kind == "department":
         return None
-    model, column, _url = ENTITY_MODELS[kind]
     getter = {
         "major": scope.majors,
         "course": scope.courses,
@@ -526,4 +518,21 @@ def entity_record(kind: str, key: str, scope) -> object | None:
         "teacher": scope.teachers,
         "student": scope.students,
     }[kind]
-    return getter(model.objects.all()).filter(**{column: key}).first()
+    return entities.record(kind, key, getter(k.model.objects.all()))
+
+
+def run_states(run) -> QuerySet[IndicatorState]:
+    """The current states (latest judged period per indicator and entity) that a finished run judged.
+
+    Those of the run's indicators and, for a real-time run, of its entities. A run over only some
+    periods (a backfill, a real-time batch) judged only the states it wrote: an older period loaded
+    later does not move the current state, so it never opens or recovers anything.
+    """
+    qs = IndicatorState.objects.select_related("indicator", "threshold")
+    if run.indicator_codes:
+        qs = qs.filter(indicator__code__in=run.indicator_codes)
+    if run.entities:
+        qs = qs.filter(entity_key__in=sorted({k for values in run.entities.values() for k in values}))
+    if run.periods or run.since:
+        qs = qs.filter(run=run)
+    return qs

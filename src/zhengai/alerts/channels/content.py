@@ -54,14 +54,18 @@ def _value_text(alert: Alert, unit: str) -> str:
 
 def alert_message(alert: Alert, event: AlertEvent, *, title: str) -> Message:
     indicator = alert.indicator
-    unit = str(indicator.raw.get("unit") or "")
+    unit = str(indicator.raw.get("unit") or "") if indicator is not None else ""
     fields: list[tuple[str, str]] = [
-        ("指标", f"{indicator.name}（{indicator.code}）"),
+        ("指标", f"{indicator.name}（{indicator.code}）" if indicator is not None else alert.subject),
         ("对象", f"{alert.entity_name or alert.entity_key}（{EntityKind(alert.entity_kind).label}）"),
         ("周期", alert.period),
-        ("监测值", _value_text(alert, unit)),
     ]
-    if alert.rule_id:
+    if indicator is not None:
+        fields.append(("监测值", _value_text(alert, unit)))
+    if alert.is_case:
+        names = "、".join(s.indicator.name for s in alert.signals.filter(recovered_at__isnull=True)[:8])
+        fields.append(("信号", names or "—"))
+    elif alert.rule_id:
         fields.append(("规则", alert.rule.name))
     else:
         lines = threshold_summary(_threshold(alert), unit)

@@ -33,7 +33,7 @@ from zhengai.alerts.models import Channel, Delivery, DeliveryStatus
 from zhengai.alerts.notifications import MAX_ATTEMPTS, deliveries_send_due, delivery_send
 from zhengai.alerts.services import alert_raise
 from zhengai.indicators.services import indicator_create
-from zhengai.monitoring.tests.college import REPORT_RATE
+from zhengai.monitoring.tests.college import REPORT_RATE, ecommerce_major
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +114,7 @@ def _base_url(settings):
 
 @pytest.fixture
 def indicator(cast):
+    ecommerce_major(cast)
     return indicator_create(raw=REPORT_RATE, by=cast.user("officer"))
 
 

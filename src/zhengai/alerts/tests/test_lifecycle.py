@@ -15,7 +15,7 @@ from zhengai.alerts.services import (
 )
 from zhengai.indicators.services import indicator_create
 from zhengai.monitoring.services import evaluate_now
-from zhengai.monitoring.tests.college import REPORT_RATE, admissions_with, publish_admissions
+from zhengai.monitoring.tests.college import REPORT_RATE, admissions_with, ecommerce_major, publish_admissions
 from zhengai.org.services import calendar_ensure
 
 pytestmark = pytest.mark.django_db
@@ -28,6 +28,7 @@ def publish_2025(reported: int) -> None:
 
 @pytest.fixture
 def indicator(cast):
+    ecommerce_major(cast)
     calendar_ensure(first_start_year=2023, last_start_year=2025)
     AlertSettings.objects.create(recovery_evaluations=2)
     return indicator_create(raw=REPORT_RATE, by=cast.user("officer"))

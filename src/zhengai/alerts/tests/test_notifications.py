@@ -25,7 +25,7 @@ from zhengai.alerts.notifications import (
 )
 from zhengai.alerts.services import alert_raise, alerts_escalate_overdue
 from zhengai.indicators.services import indicator_create
-from zhengai.monitoring.tests.college import REPORT_RATE
+from zhengai.monitoring.tests.college import REPORT_RATE, ecommerce_major
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 BASE = "https://zhengai.example.edu.cn"
@@ -43,6 +43,7 @@ def _email(settings):
 
 @pytest.fixture
 def indicator(cast):
+    ecommerce_major(cast)
     return indicator_create(raw=REPORT_RATE, by=cast.user("officer"))
 
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import Resolver404, resolve, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -82,6 +84,23 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+def matching(request: HttpRequest, visible, back: str):
+    """Everything the list at `back` shows with its filters (every page of it), within what the user sees."""
+    query = QueryDict(urlsplit(back).query)
+    path = urlsplit(back).path
+    alerts = visible
+    try:
+        match = resolve(path)
+    except Resolver404:
+        match = None
+    if match is not None and match.view_name == "alerts:unit":
+        alerts = visible & selectors.unit_alerts(get_object_or_404(OrgUnit, code=match.kwargs["code"]))
+    form = forms.AlertFilterForm(query, indicators=selectors.indicator_choices(alerts),
+                                 tiers=selectors.tier_choices(alerts), units=selectors.unit_choices(alerts),
+                                 personal=True)  # fmt: skip
+    return selectors.filter_alerts(alerts, {**form.filters(), "user": request.user}).order_by("pk")
+
+
 def _back(request: HttpRequest, target: str) -> str:
     if target and url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         return target
@@ -106,7 +125,10 @@ def bulk(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     action = form.cleaned_data["action"]
     label = dict(forms.BulkActionForm.ACTIONS)[action]
-    chosen = visible.filter(pk__in=form.cleaned_data["ids"]).select_related("indicator").order_by("pk")
+    if form.cleaned_data.get("target") == "filter":
+        chosen = matching(request, visible, back)
+    else:
+        chosen = visible.filter(pk__in=form.cleaned_data["ids"]).select_related("indicator").order_by("pk")
     done, refused = alerts_bulk(alerts=chosen, action=action, by=request.user, note=form.cleaned_data["note"])
     if done:
         messages.success(request, f"批量{label}：已完成 {done} 项。")

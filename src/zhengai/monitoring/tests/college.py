@@ -62,3 +62,14 @@ def publish_admissions(rows: list[tuple] = ADMISSIONS) -> None:
     base = store.current_version("admissions")
     path = store.write_file(spec, 1 + (base.version if base else 0), 0, table)
     store.publish(table="admissions", files=[path], row_count=table.num_rows, run_id=None, based_on=base)
+
+
+def ecommerce_major(cast):
+    """电子商务 (530701) in the master data: an enrolling major of the cast's first department, so that
+    its report rate concerns a current member (alerts open only for current members)."""
+    from zhengai.org.choices import MajorTier
+    from zhengai.org.models import Major
+
+    return Major.objects.get_or_create(
+        code="530701", defaults={"name": "电子商务", "tier": MajorTier.COLLEGE, "department": cast.dept_a}
+    )[0]

@@ -12,10 +12,9 @@ from zhengai.indicators.declarations import LEVELS, SCHOOL_KEY
 from zhengai.monitoring import selectors
 from zhengai.monitoring.templatetags.monitoring_ui import scale
 from zhengai.monitoring.views.access import measurement_scope
+from zhengai.org import entities
 
-KINDS = ("major", "course", "class", "teacher", "student", "school", "department")
-# The level switcher of the top bar: the level each entity kind belongs to.
-KIND_LEVEL = {"major": "major", "course": "course", "class": "student", "teacher": "teacher", "student": "student"}
+KINDS = tuple(entities.KINDS)
 
 
 def _record_name(record) -> str:
@@ -71,8 +70,8 @@ def entity(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         name = (first.entity_name if first and first.entity_name else "") or (_record_name(record) if record else key)
     org_code = first.org_unit if first else getattr(getattr(record, "department", None), "code", "")
     detail_url = None
-    if record is not None and kind in selectors.ENTITY_MODELS:
-        detail_url = reverse(selectors.ENTITY_MODELS[kind][2], args=[record.pk])
+    if record is not None and entities.KINDS[kind].detail_url:
+        detail_url = reverse(entities.KINDS[kind].detail_url, args=[record.pk])
     context = {
         "kind": kind,
         "kind_label": EntityKind(kind).label,
@@ -88,6 +87,6 @@ def entity(request: HttpRequest, kind: str, key: str) -> HttpResponse:
         "counts": counts,
         "total": len(states),
         "sparklines": {"series": sparklines},
-        "level": KIND_LEVEL.get(kind, "school"),
+        "level": entities.KINDS[kind].level if kind in entities.KINDS else "school",
     }
     return render(request, "monitoring/entity.html", context)

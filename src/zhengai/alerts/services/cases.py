@@ -1,0 +1,233 @@
+"""Student cases (学生预警): one case per student per term, bundling the student's signals.
+
+A student indicator whose policy is 汇总 does not open an alert of its own: its out-of-range value is
+a signal of the student's case of the current term, routed to the class adviser and handled once
+(事实 → 原因 → 措施, an 一人一策 support plan with its follow-ups). The case closes by itself when
+every bundled signal has recovered, and reopens when one goes out of range again in the same term.
+Its tier is the academic-warning tier (学业预警 蓝/黄/橙/红) of its signals: discipline levels,
+fitness grades and counselling levels are other vocabularies and never become the case's colour.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.db import transaction
+
+from zhengai.alerts.choices import ACTIVE_STATUSES, TIER_RANK, AlertStatus, EventKind, ItemKind
+from zhengai.alerts.models import Alert, AlertEvent, AlertSettings, AlertSignal
+from zhengai.alerts.services.lifecycle import (
+    BAD,
+    deadlines_spread,
+    distance_of,
+    event_add,
+    priority_of,
+    severity_of,
+    worse,
+    worse_tier,
+)
+from zhengai.lib import periods
+from zhengai.org import entities
+from zhengai.org.selectors import current_term
+
+ACADEMIC_TIERS = frozenset(TIER_RANK)  # 蓝色 黄色 橙色 红色: the 学业预警 colours
+
+
+def case_term(today: dt.date) -> str:
+    """The term a case belongs to: the calendar's term containing today (else the term by date)."""
+    term = current_term(today)
+    if term is not None:
+        return term.code
+    start_year, kind = periods.term_of(today)
+    return periods.term_code(start_year, kind)
+
+
+def _summary(case: Alert, signals: list[AlertSignal]) -> None:
+    """Severity, tier, counts and priority of a case from its signals (unsaved)."""
+    live = [s for s in signals if s.recovered_at is None]
+    severity = ""
+    tier = ""
+    distance = 0.0
+    for s in live:
+        severity = worse(severity, severity_of(s.last_outcome))
+        if s.tier in ACADEMIC_TIERS:
+            tier = worse_tier(tier, s.tier)
+        distance = max(distance, distance_of(s.last_value, None))
+    case.severity = severity or case.severity or "warn"
+    case.tier = tier
+    case.worst_severity = worse(case.worst_severity, case.severity)
+    case.worst_tier = worse_tier(case.worst_tier, tier)
+    case.signal_count, case.open_signals = len(signals), len(live)
+    case.unverified = any(s.unverified for s in live)
+    case.priority = priority_of(severity=case.severity, tier=tier, signals=len(live), distance=distance)
+
+
+def _chunks(values: list, size: int = 5000):
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
+
+
+@transaction.atomic
+def cases_after_run(*, states: list, is_member, run, now: dt.datetime, today: dt.date) -> dict[str, int]:
+    """Signals of 汇总 indicators into the students' cases of the term; recovery; closing and reopening."""
+    counts = {"cases": 0, "signals": 0, "case_recovered": 0, "case_closed": 0, "case_reopened": 0}
+    if not states:
+        return counts
+    term = case_term(today)
+    by_student: dict[str, list] = defaultdict(list)
+    for s in states:
+        by_student[s.entity_key].append(s)
+    existing: dict[str, Alert] = {}
+    signals: dict[int, dict[int, AlertSignal]] = defaultdict(dict)
+    keys = sorted(by_student)
+    for chunk in _chunks(keys):
+        for case in Alert.objects.filter(kind=ItemKind.CASE, period=term, entity_key__in=chunk):
+            existing[case.entity_key] = case
+    ids = [c.pk for c in existing.values()]
+    for chunk in _chunks(ids):
+        for sig in AlertSignal.objects.filter(alert_id__in=chunk):
+            signals[sig.alert_id][sig.indicator_id] = sig
+
+    # New cases: students with a signal and no case this term.
+    fresh = [k for k in keys if k not in existing and any(s.outcome in BAD for s in by_student[k] if is_member(s))]
+    counts["cases"] = _cases_open(fresh, by_student, is_member, term=term, now=now)
+
+    for key in keys:
+        case = existing.get(key)
+        if case is None or case.status in (AlertStatus.IGNORED, AlertStatus.LAPSED):
+            continue
+        own = signals[case.pk]
+        added, recovered, relapsed = [], [], []
+        for s in by_student[key]:
+            sig = own.get(s.indicator_id)
+            bad = s.outcome in BAD
+            if sig is None:
+                if bad and is_member(s):
+                    sig = _signal(case, s, now)
+                    sig.save()
+                    own[s.indicator_id] = sig
+                    added.append(sig)
+                continue
+            changed = (sig.last_period, sig.last_value, sig.last_outcome) != (s.period, s.value, s.outcome)
+            sig.last_period, sig.last_value, sig.last_outcome = s.period, s.value, s.outcome
+            if bad and sig.recovered_at is not None:
+                sig.recovered_at = None
+                relapsed.append(sig)
+            elif not bad and sig.recovered_at is None and s.outcome != "no_data":
+                sig.recovered_at = now
+                recovered.append(sig)
+            if changed or sig in relapsed or sig in recovered:
+                sig.save()
+        if not (added or recovered or relapsed):
+            continue
+        counts["signals"] += len(added)
+        counts["case_recovered"] += len(recovered)
+        before = case.status
+        _summary(case, list(own.values()))
+        for sig in recovered:
+            event_add(
+                case, EventKind.SIGNAL_RECOVERED, note=f"{sig.indicator.name}：{sig.last_period} 已回到正常范围", at=now
+            )
+        if case.status == AlertStatus.CLOSED and (added or relapsed):
+            case.status, case.closed_at, case.reopened_count = AlertStatus.OPEN, None, case.reopened_count + 1
+            case.escalation_level, case.recovered_evaluations = 0, 0
+            counts["case_reopened"] += 1
+            case.save()
+            names = "、".join(s.indicator.name for s in added + relapsed)
+            event_add(case, EventKind.REOPENED, before=before, note=f"本学期再次出现异常：{names}", at=now)
+        elif case.status in ACTIVE_STATUSES and case.open_signals == 0:
+            case.status, case.closed_at = AlertStatus.CLOSED, now
+            counts["case_closed"] += 1
+            case.save()
+            event_add(case, EventKind.CLOSED, before=before, note="全部信号已回到正常范围，自动关闭", at=now)
+        else:
+            case.save()
+            for sig in added + relapsed:
+                event_add(
+                    case,
+                    EventKind.SIGNAL,
+                    note=f"{sig.indicator.name}：{sig.last_period} {sig.get_last_outcome_display()}",
+                    at=now,
+                )
+    return counts
+
+
+def _signal(case: Alert, s, now: dt.datetime) -> AlertSignal:
+    return AlertSignal(
+        alert=case,
+        indicator=s.indicator,
+        period=s.period,
+        value=s.value,
+        outcome=s.outcome,
+        tier=s.tier,
+        last_period=s.period,
+        last_value=s.value,
+        last_outcome=s.outcome,
+        unverified=s.threshold is not None and not s.threshold.verified,
+        opened_at=now,
+    )
+
+
+def _cases_open(keys: list[str], by_student: dict, is_member, *, term: str, now: dt.datetime) -> int:
+    if not keys:
+        return 0
+    from zhengai.alerts.notifications import batched, notify
+
+    settings = AlertSettings.current()
+    who = entities.Accountability({"student": keys})
+    cases, bundles = [], []
+    for key in keys:
+        bad = [s for s in by_student[key] if s.outcome in BAD and is_member(s)]
+        first = bad[0]
+        r = who.route(entity_kind="student", entity_key=key, entity_unit_code=first.org_unit)
+        case = Alert(
+            kind=ItemKind.CASE,
+            indicator=None,
+            rule_key="case",
+            entity_kind="student",
+            entity_key=key,
+            entity_name=first.entity_name,
+            org_unit_code=first.org_unit or (r.unit.code if r.unit else ""),
+            status=AlertStatus.OPEN,
+            severity="warn",
+            period=term,
+            last_outcome=first.outcome,
+            owner_unit=r.unit,
+            owner_teacher=r.teacher,
+            route_note=r.note,
+            deadline=now,
+            opened_at=now,
+        )
+        sigs = [_signal(case, s, now) for s in bad]
+        _summary(case, sigs)
+        cases.append(case)
+        bundles.append(sigs)
+    deadlines_spread(cases, settings=settings, now=now)
+    Alert.objects.bulk_create(cases, batch_size=1000)
+    if any(c.pk is None for c in cases):
+        by_key = {c.entity_key: c for c in Alert.objects.filter(kind=ItemKind.CASE, period=term, entity_key__in=keys)}
+        cases = [by_key[c.entity_key] for c in cases]
+    rows = []
+    for case, sigs in zip(cases, bundles, strict=True):
+        for sig in sigs:
+            sig.alert = case
+            rows.append(sig)
+    AlertSignal.objects.bulk_create(rows, batch_size=2000)
+    events = AlertEvent.objects.bulk_create(
+        [
+            AlertEvent(
+                alert=c,
+                kind=EventKind.OPENED,
+                note=f"{c.route_note}；本学期 {c.open_signals} 个信号：" + "、".join(s.indicator.name for s in sigs),
+                created_at=now,
+                data={"period": c.period, "signals": c.open_signals},
+            )
+            for c, sigs in zip(cases, bundles, strict=True)
+        ],
+        batch_size=2000,
+    )
+    with batched():
+        for case, event in zip(cases, events, strict=True):
+            notify(alert=case, event=event)
+    return len(cases)
