@@ -10,6 +10,7 @@ USAGE = """用法: zhengai <命令> [参数]
   demo [--students N] [--seed S]   生成演示学院（导出文件经数据中心入库、演示账号）
   serve [--host H] [--port P]      启动网页服务（默认 http://127.0.0.1:8000）
   worker                            启动后台任务进程
+  status                            各部分运行状况，每部分一行（数据中心、标准链、工作清单……）
   import 数据源 文件…                导入数据文件（--dry-run 只校验）
   sync [数据源…] [--due]             同步数据库数据源（增量）
   watch [--folder 目录]              监视投放目录并自动导入
@@ -51,6 +52,16 @@ def serve(argv: list[str]) -> None:
     waitress_serve(application, host=args.host, port=args.port, threads=args.threads, ident="zhengai")
 
 
+def status(argv: list[str]) -> None:
+    import django
+
+    django.setup()
+    from zhengai.lib.status import lines
+
+    for line in lines():
+        print(line, flush=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = list(sys.argv[1:] if argv is None else argv)
     _setup()
@@ -64,6 +75,9 @@ def main(argv: list[str] | None = None) -> None:
     command, rest = argv[0], argv[1:]
     if command == "serve":
         serve(rest)
+        return
+    if command == "status":
+        status(rest)
         return
     if command == "worker":
         argv = ["db_worker", *rest]

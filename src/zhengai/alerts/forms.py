@@ -159,6 +159,7 @@ class FCAForm(forms.Form):
 class CommentForm(forms.Form):
     note = forms.CharField(label="留言", required=False, max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
     attachment = forms.FileField(label="附件", required=False, help_text="不超过 10 MB")
+    shared = forms.BooleanField(label="对象本人可见", required=False)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
@@ -178,6 +179,25 @@ class CommentForm(forms.Form):
         if not self.errors and not (cleaned.get("note") or "").strip() and cleaned.get("attachment") is None:
             raise forms.ValidationError("请填写留言或选择附件")
         return cleaned
+
+
+class PlanForm(forms.Form):
+    plan = forms.CharField(label="帮扶计划", max_length=4000, widget=forms.Textarea(attrs={"rows": 3}))
+    shared = forms.BooleanField(label="学生本人可见", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["plan"].widget.attrs.update(placeholder="目标、措施、责任人与时间节点（一人一策）")
+        _style(self)
+
+
+class FollowUpForm(forms.Form):
+    note = forms.CharField(label="跟进情况", max_length=4000, widget=forms.Textarea(attrs={"rows": 2}))
+    shared = forms.BooleanField(label="学生本人可见", required=False)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        _style(self)
 
 
 class AssignForm(forms.Form):

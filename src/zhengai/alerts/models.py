@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 
 from zhengai.alerts.choices import ACTIVE_STATUSES, AlertStatus, EventKind, ItemKind, PolicyMode, Severity
+from zhengai.alerts.privacy import default_sensitive
 from zhengai.indicators.choices import EntityKind, Outcome
 from zhengai.indicators.models import Indicator
 from zhengai.org.models import OrgUnit, Teacher
@@ -38,6 +39,12 @@ class AlertSettings(models.Model):
         "班级预警：有学生预警的在读学生占比（%）",
         default=30,
         help_text="一个班级有学生预警的人数达到此比例（且不少于 5 人）时，向其系部发出一条班级预警",
+    )
+    sensitive = models.JSONField(
+        "敏感类别的可见范围",
+        default=default_sensitive,
+        blank=True,
+        help_text="心理、资助、一卡通消费、处分等类别对应的指标，以及可查看的角色、部门、班主任与学生本人",
     )
     updated_at = models.DateTimeField("更新时间", auto_now=True)
 

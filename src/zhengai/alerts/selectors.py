@@ -22,8 +22,9 @@ from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from zhengai.accounts.choices import COLLEGE_WIDE_ROLES, Role
+from zhengai.alerts import privacy
 from zhengai.alerts.choices import ACTIVE_STATUSES, AlertStatus, Severity, Tier
-from zhengai.alerts.models import Alert, AlertSettings, Notification
+from zhengai.alerts.models import Alert, AlertSettings, AlertSignal, Notification
 from zhengai.indicators.choices import OUTCOME_COLORS, EntityKind
 from zhengai.indicators.declarations import LEVELS, SYSTEMS
 from zhengai.indicators.selectors import threshold_in_force
@@ -52,7 +53,14 @@ def _units_q(unit_ids: Iterable[int]) -> Q:
 
 
 def visible_alerts(user, scope) -> QuerySet[Alert]:
-    """Every alert the user may open (`scope` is the user's data scope, `request.scope`)."""
+    """Every alert the user may open (`scope` is the user's data scope, `request.scope`), less what only
+    the audience of a sensitive category may see (`privacy`)."""
+    if not getattr(user, "is_authenticated", False):
+        return Alert.objects.none()
+    return privacy.filter_visible(_visible_alerts(user, scope), user)
+
+
+def _visible_alerts(user, scope) -> QuerySet[Alert]:
     alerts = Alert.objects.all()
     if not getattr(user, "is_authenticated", False):
         return alerts.none()
@@ -147,11 +155,13 @@ def filter_alerts(alerts: QuerySet[Alert], filters: dict, *, now: dt.datetime | 
         ("tier", "tier"),
         ("level", "indicator__level"),
         ("system", "indicator__system"),
-        ("indicator", "indicator__code"),
         ("kind", "entity_kind"),
     ):
         if filters.get(name):
             alerts = alerts.filter(**{column: filters[name]})
+    if filters.get("indicator"):
+        code = filters["indicator"]
+        alerts = alerts.filter(Q(indicator__code=code) | Q(signals__indicator__code=code)).distinct()
     if filters.get("unit"):
         alerts = alerts.filter(Q(owner_unit__code=filters["unit"]) | Q(org_unit_code=filters["unit"]))
     if filters.get("overdue"):
@@ -193,8 +203,15 @@ def worst_first(alerts: QuerySet[Alert], *, now: dt.datetime) -> QuerySet[Alert]
 
 def indicator_choices(alerts: QuerySet[Alert]) -> list[tuple[str, str]]:
     """The indicators that have alerts in the user's scope."""
-    rows = alerts.order_by().values_list("indicator__code", "indicator__name", "indicator__order").distinct()
-    return [(code, f"{name}") for code, name, _o in sorted(set(rows), key=lambda r: (r[2], r[0]))]
+    rows = set(
+        alerts.order_by().exclude(indicator=None).values_list("indicator__code", "indicator__name", "indicator__order")
+    )
+    rows |= set(
+        AlertSignal.objects.filter(alert__in=alerts.order_by().filter(kind="case").values("pk"))
+        .values_list("indicator__code", "indicator__name", "indicator__order")
+        .distinct()
+    )
+    return [(code, f"{name}") for code, name, _o in sorted(rows, key=lambda r: (r[2], r[0]))]
 
 
 def unit_choices(alerts: QuerySet[Alert]) -> list[tuple[str, str]]:

@@ -7,6 +7,10 @@ class MonitoringConfig(AppConfig):
     verbose_name = "监测"
 
     def ready(self) -> None:
+        from zhengai.lib import status
+        from zhengai.monitoring.selectors import status_line
+
+        status.register("standard chain", status_line, order=20)
         from zhengai.lib.hooks import BATCH_COMMITTED
         from zhengai.monitoring.realtime import evaluation_after_batch
 

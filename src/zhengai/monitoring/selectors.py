@@ -536,3 +536,30 @@ def run_states(run) -> QuerySet[IndicatorState]:
     if run.periods or run.since:
         qs = qs.filter(run=run)
     return qs
+
+
+def states_for(*, indicator_ids: Iterable[int], entity_keys: Iterable[str]) -> QuerySet[IndicatorState]:
+    """The current states of some indicators for some entities."""
+    return IndicatorState.objects.filter(
+        indicator_id__in=sorted(set(indicator_ids)), entity_key__in=sorted(set(entity_keys))
+    )
+
+
+def status_line() -> str:
+    """The standard chain's line of `zhengai status`."""
+    from zhengai.monitoring.models import EvaluationRun
+
+    enabled = Indicator.objects.filter(enabled=True)
+    unverified = enabled.filter(threshold_rows__verified=False).distinct().count()
+    outcomes = dict(IndicatorState.objects.values_list("outcome").annotate(n=Count("id")).order_by())
+    last = EvaluationRun.objects.exclude(finished_at=None).order_by("-finished_at").first()
+    when = (
+        f"#{last.pk} {last.get_status_display()} {timezone.localtime(last.finished_at):%Y-%m-%d %H:%M}"
+        if last
+        else "从未计算"
+    )
+    return (
+        f"indicators {enabled.count()} enabled ({unverified} with unverified thresholds), last evaluation {when}, "
+        f"current states passed {outcomes.get('passed', 0):,}, warn {outcomes.get('warn', 0):,}, "
+        f"failed {outcomes.get('failed', 0):,}"
+    )

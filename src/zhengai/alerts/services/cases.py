@@ -15,6 +15,7 @@ from collections import defaultdict
 
 from django.db import transaction
 
+from zhengai.alerts import privacy
 from zhengai.alerts.choices import ACTIVE_STATUSES, TIER_RANK, AlertStatus, EventKind, ItemKind
 from zhengai.alerts.models import Alert, AlertEvent, AlertSettings, AlertSignal
 from zhengai.alerts.services.lifecycle import (
@@ -98,7 +99,7 @@ def cases_after_run(*, states: list, is_member, run, now: dt.datetime, today: dt
         if case is None or case.status in (AlertStatus.IGNORED, AlertStatus.LAPSED):
             continue
         own = signals[case.pk]
-        added, recovered, relapsed = [], [], []
+        added, recovered, relapsed, changed_any = [], [], [], False
         for s in by_student[key]:
             sig = own.get(s.indicator_id)
             bad = s.outcome in BAD
@@ -109,8 +110,14 @@ def cases_after_run(*, states: list, is_member, run, now: dt.datetime, today: dt
                     own[s.indicator_id] = sig
                     added.append(sig)
                 continue
-            changed = (sig.last_period, sig.last_value, sig.last_outcome) != (s.period, s.value, s.outcome)
+            changed = (sig.last_period, sig.last_value, sig.last_outcome, sig.tier) != (
+                s.period,
+                s.value,
+                s.outcome,
+                s.tier,
+            )
             sig.last_period, sig.last_value, sig.last_outcome = s.period, s.value, s.outcome
+            sig.tier = s.tier  # the tier now (the trigger's value and outcome stay)
             if bad and sig.recovered_at is not None:
                 sig.recovered_at = None
                 relapsed.append(sig)
@@ -119,7 +126,8 @@ def cases_after_run(*, states: list, is_member, run, now: dt.datetime, today: dt
                 recovered.append(sig)
             if changed or sig in relapsed or sig in recovered:
                 sig.save()
-        if not (added or recovered or relapsed):
+                changed_any = True
+        if not (added or recovered or relapsed or changed_any):
             continue
         counts["signals"] += len(added)
         counts["case_recovered"] += len(recovered)
@@ -134,8 +142,9 @@ def cases_after_run(*, states: list, is_member, run, now: dt.datetime, today: dt
             case.escalation_level, case.recovered_evaluations = 0, 0
             counts["case_reopened"] += 1
             case.save()
-            names = "、".join(s.indicator.name for s in added + relapsed)
-            event_add(case, EventKind.REOPENED, before=before, note=f"本学期再次出现异常：{names}", at=now)
+            event_add(
+                case, EventKind.REOPENED, before=before, note="本学期再次出现异常" + _names(added + relapsed), at=now
+            )
         elif case.status in ACTIVE_STATUSES and case.open_signals == 0:
             case.status, case.closed_at = AlertStatus.CLOSED, now
             counts["case_closed"] += 1
@@ -143,14 +152,20 @@ def cases_after_run(*, states: list, is_member, run, now: dt.datetime, today: dt
             event_add(case, EventKind.CLOSED, before=before, note="全部信号已回到正常范围，自动关闭", at=now)
         else:
             case.save()
-            for sig in added + relapsed:
+            if added or relapsed:
                 event_add(
                     case,
                     EventKind.SIGNAL,
-                    note=f"{sig.indicator.name}：{sig.last_period} {sig.get_last_outcome_display()}",
+                    note=f"新增 {len(added + relapsed)} 个信号" + _names(added + relapsed),
                     at=now,
                 )
     return counts
+
+
+def _names(sigs: list[AlertSignal]) -> str:
+    """The signals' names for the handling log, less those of sensitive categories (never in a note)."""
+    names = [s.indicator.name for s in sigs if not privacy.category_of(s.indicator.code)]
+    return ("：" + "、".join(names)) if names else ""
 
 
 def _signal(case: Alert, s, now: dt.datetime) -> AlertSignal:
@@ -219,7 +234,7 @@ def _cases_open(keys: list[str], by_student: dict, is_member, *, term: str, now:
             AlertEvent(
                 alert=c,
                 kind=EventKind.OPENED,
-                note=f"{c.route_note}；本学期 {c.open_signals} 个信号：" + "、".join(s.indicator.name for s in sigs),
+                note=f"{c.route_note}；本学期 {c.open_signals} 个信号" + _names(sigs),
                 created_at=now,
                 data={"period": c.period, "signals": c.open_signals},
             )

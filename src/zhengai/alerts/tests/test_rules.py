@@ -578,7 +578,12 @@ def test_a_relapse_while_recovering_resets_the_count(attendance):
     assert Alert.objects.get(rule=rule).recovered_evaluations == 1
     counts = apply(run_with({ZHAO: [72]}, first=2))
     alert = Alert.objects.get(rule=rule)
-    assert (alert.recovered_evaluations, alert.last_value, alert.period) == (0, 72, "2022-2023-2")  # the period that triggered it stays
+    # The period that triggered the alert stays.
+    assert (alert.recovered_evaluations, alert.last_value, alert.period) == (
+        0,
+        72,
+        "2022-2023-2",
+    )  # the period that triggered it stays
     assert counts["updated"] == 1 and counts["opened"] == 0
 
 

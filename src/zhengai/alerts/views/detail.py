@@ -7,13 +7,15 @@ import os
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from zhengai.alerts import forms, selectors, services
+from zhengai.accounts.choices import Role
+from zhengai.alerts import forms, privacy, selectors, services
 from zhengai.alerts.choices import ACTIVE_STATUSES, AlertStatus
 from zhengai.alerts.models import Alert
 from zhengai.alerts.views.access import alert_or_404, may_act
@@ -51,6 +53,9 @@ def _forms(request: HttpRequest, alert: Alert, bound: dict[str, object]) -> dict
     if status == AlertStatus.VERIFYING:
         out["close"] = bound.get("close") or forms.NoteForm(prefix="close")
     out["comment"] = bound.get("comment") or forms.CommentForm()
+    if active and alert.is_case:
+        out["plan"] = bound.get("plan") or forms.PlanForm(initial={"plan": alert.support_plan})
+        out["follow_up"] = bound.get("follow_up") or forms.FollowUpForm()
     if active:
         out["assign"] = bound.get("assign") or forms.AssignForm(users=selectors.assignable_users(alert))
         if not alert.ignore_requested_by_id:
@@ -64,10 +69,19 @@ def _page(request: HttpRequest, alert: Alert, bound: dict[str, object] | None = 
     now = timezone.now()
     names = org_unit_names()
     needed = selectors.recovery_needed()
-    events = list(alert.events.select_related("actor"))
+    events = alert.events.select_related("actor")
+    if request.user.role == Role.STUDENT:
+        # Handling notes are internal by default: a student sees only what was shared with him.
+        events = events.filter(Q(shared=True) | Q(actor=None))
+    events = list(events)
     for event in events:
         event.filename = os.path.basename(event.attachment.name) if event.attachment else ""
     action_forms = _forms(request, alert, bound or {})
+    shown, withheld = (
+        privacy.visible_signals(alert.signals.select_related("indicator"), request.user, alert)
+        if alert.is_case
+        else ([], {})
+    )
     context = {
         "alert": alert,
         "indicator": alert.indicator,
@@ -75,12 +89,14 @@ def _page(request: HttpRequest, alert: Alert, bound: dict[str, object] | None = 
         "entity_url": _entity_url(alert),
         "entity_kind_label": EntityKind(alert.entity_kind).label if alert.entity_kind in EntityKind.values else "",
         "department": names.get(alert.org_unit_code, alert.org_unit_code),
-        "level_label": LEVELS.get(alert.indicator.level, alert.indicator.level),
-        "system_label": SYSTEMS.get(alert.indicator.system, alert.indicator.system),
-        "period_label": period_label(alert.indicator.period, alert.period),
+        "level_label": LEVELS.get(alert.indicator.level, alert.indicator.level) if alert.indicator_id else "学生",
+        "system_label": SYSTEMS.get(alert.indicator.system, alert.indicator.system) if alert.indicator_id else "",
+        "period_label": period_label(alert.indicator.period if alert.indicator_id else "term", alert.period),
+        "signals": shown,
+        "withheld": withheld,
         "overdue": alert.is_active and alert.deadline < now,
         "now": now,
-        "chart": selectors.history_chart(alert),
+        "chart": selectors.history_chart(alert) if alert.indicator_id else {},
         "values": list(alert.values.all()),
         "events": events,
         "forms": action_forms,
@@ -141,7 +157,13 @@ def _comment(request, alert):
     if not form.is_valid():
         return form, None
     attachment = form.cleaned_data["attachment"]
-    services.alert_comment(alert=alert, by=request.user, note=form.cleaned_data["note"], attachment=attachment)
+    services.alert_comment(
+        alert=alert,
+        by=request.user,
+        note=form.cleaned_data["note"],
+        attachment=attachment,
+        shared=form.cleaned_data.get("shared", False),
+    )
     return form, "已上传附件" if attachment is not None else "已留言"
 
 
@@ -171,7 +193,25 @@ def _decide_ignore(request, alert):
     return form, "已批准忽略，预警不再跟踪" if approve else "已驳回忽略申请"
 
 
+def _plan(request, alert):
+    form = forms.PlanForm(request.POST)
+    if not form.is_valid():
+        return form, None
+    services.case_plan_set(alert=alert, by=request.user, **form.cleaned_data)
+    return form, "已保存帮扶计划"
+
+
+def _follow_up(request, alert):
+    form = forms.FollowUpForm(request.POST)
+    if not form.is_valid():
+        return form, None
+    services.case_follow_up(alert=alert, by=request.user, **form.cleaned_data)
+    return form, "已记录帮扶跟进"
+
+
 ACTIONS = {
+    "plan": _plan,
+    "follow_up": _follow_up,
     "acknowledge": _acknowledge,
     "fca": _fca,
     "done": _mark_done,

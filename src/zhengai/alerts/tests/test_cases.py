@@ -1,0 +1,219 @@
+"""Student cases (学生预警): one case per student per term bundling his signals; who sees what; bulk
+actions on a whole filter; worst first.
+
+The measurements come in as the current states monitoring writes after an evaluation (the latest
+judged period per indicator and student); `alerts_after_run` turns them into the worklist.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from zhengai.alerts.choices import AlertStatus, EventKind, ItemKind
+from zhengai.alerts.models import Alert, AlertSettings
+from zhengai.alerts.services import (
+    alert_comment,
+    alert_policy_set,
+    alerts_after_run,
+    case_follow_up,
+)
+from zhengai.alerts.worklist import leavers, opened_in_range
+from zhengai.audit.models import AuditRecord
+from zhengai.indicators.services import indicator_create
+from zhengai.monitoring.choices import RunStatus
+from zhengai.monitoring.models import EvaluationRun, IndicatorState
+from zhengai.org.choices import StudentStatus
+
+pytestmark = pytest.mark.django_db
+
+NOW = dt.datetime(2024, 11, 12, 9, 0, tzinfo=dt.UTC)  # in 2024-2025-1
+TERM = "2024-2025-1"
+
+
+def _student_indicator(code: str, name: str, standard: str, warning: str, tiers=None) -> dict:
+    threshold = {"from": "2020-01-01", "standard": standard, "warning": warning}
+    if tiers:
+        threshold["tiers"] = tiers
+    return {
+        "code": code,
+        "name": name,
+        "level": "student",
+        "entity": "student",
+        "system": "generation",
+        "unit": "",
+        "direction": "lower",
+        "period": "term",
+        "owner": "ddb",
+        "formula": name,
+        "value": "n",
+        "parts": {"n": {"from": "grades", "by": "student_no", "value": "count()", "fill": 0}},
+        "thresholds": [threshold],
+    }
+
+
+GK = _student_indicator(
+    "T-GK", "不及格课程门数", "< 6", "< 2",
+    tiers=[{"label": "黄色", "color": "yellow", "when": ">= 2"}, {"label": "红色", "color": "red", "when": ">= 6"}],
+)  # fmt: skip
+KQ = _student_indicator("T-KQ", "缺勤次数", "< 10", "< 5")
+XL = _student_indicator("T-XL", "心理筛查关注等级", "< 2", "< 1")
+
+
+@pytest.fixture
+def indicators(cast):
+    officer = cast.user("officer")
+    return {raw["code"]: indicator_create(raw=raw, by=officer) for raw in (GK, KQ, XL)}
+
+
+def evaluate(indicators: dict, values: dict[tuple[str, str], float], *, now=NOW) -> dict:
+    """The states an evaluation of the student indicators leaves: (indicator code, student) → value."""
+    run = EvaluationRun.objects.create(status=RunStatus.SUCCEEDED, indicator_codes=sorted(indicators))
+    for (code, student), value in values.items():
+        ind = indicators[code]
+        threshold = ind.threshold_rows.first()
+        line = {"T-GK": (2, 6), "T-KQ": (5, 10), "T-XL": (1, 2)}[code]
+        outcome = "failed" if value >= line[1] else ("warn" if value >= line[0] else "passed")
+        tier = {"T-GK": "红色" if value >= 6 else ("黄色" if value >= 2 else "")}.get(code, "")
+        IndicatorState.objects.update_or_create(
+            indicator=ind,
+            entity_key=student,
+            defaults=dict(
+                entity_kind="student", entity_name=student, org_unit="xxgc", period=TERM,
+                period_start=dt.date(2024, 9, 1), value=value, outcome=outcome, tier=tier, threshold=threshold,
+                run=run, changed_at=now, updated_at=now,
+            ),
+        )  # fmt: skip
+    return alerts_after_run(run=run, now=now)
+
+
+ZHAO, QIAN = "2023010101", "2023010102"
+
+
+def test_a_student_with_several_signals_has_one_case_for_the_term_routed_to_the_class_adviser(indicators, cast):
+    evaluate(indicators, {("T-GK", ZHAO): 3, ("T-KQ", ZHAO): 7, ("T-GK", QIAN): 0})
+    assert not Alert.objects.filter(kind=ItemKind.ALERT).exists()  # student indicators bundle, never alert alone
+    case = Alert.objects.get(kind=ItemKind.CASE)
+    assert (case.entity_key, case.period, case.status) == (ZHAO, TERM, AlertStatus.OPEN)
+    assert case.owner_teacher == cast.li and case.owner_unit == cast.dept_a  # 软件2301's adviser
+    assert sorted(case.signals.values_list("indicator__code", flat=True)) == ["T-GK", "T-KQ"]
+    assert (case.signal_count, case.open_signals, case.tier) == (2, 2, "黄色")
+    # A second evaluation with the same values changes nothing.
+    evaluate(indicators, {("T-GK", ZHAO): 3, ("T-KQ", ZHAO): 7})
+    assert Alert.objects.filter(kind=ItemKind.CASE).count() == 1
+    assert case.events.count() == 1
+
+
+def test_a_case_closes_when_every_signal_has_recovered_and_reopens_on_relapse(indicators):
+    evaluate(indicators, {("T-GK", ZHAO): 3, ("T-KQ", ZHAO): 7})
+    case = Alert.objects.get(kind=ItemKind.CASE)
+    evaluate(indicators, {("T-GK", ZHAO): 1})  # 不及格 back in range; 缺勤 still out
+    case.refresh_from_db()
+    assert (case.status, case.open_signals) == (AlertStatus.OPEN, 1)
+    evaluate(indicators, {("T-KQ", ZHAO): 2})
+    case.refresh_from_db()
+    assert case.status == AlertStatus.CLOSED and case.open_signals == 0 and case.closed_at is not None
+    evaluate(indicators, {("T-GK", ZHAO): 7})  # relapse in the same term, now red
+    case.refresh_from_db()
+    assert (case.status, case.reopened_count, case.tier, case.severity) == ("open", 1, "红色", "failed")
+    assert Alert.objects.filter(kind=ItemKind.CASE).count() == 1
+    kinds = list(case.events.values_list("kind", flat=True))
+    assert kinds == [EventKind.OPENED, EventKind.SIGNAL_RECOVERED, EventKind.SIGNAL_RECOVERED, EventKind.CLOSED,
+                     EventKind.REOPENED]  # fmt: skip
+
+
+def test_leavers_open_nothing_and_an_open_case_ends_when_the_student_leaves(indicators, cast):
+    suspended = cast.students_a[2].student_no  # 休学: not 在读
+    evaluate(indicators, {("T-GK", ZHAO): 3, ("T-GK", suspended): 5})
+    assert list(Alert.objects.values_list("entity_key", flat=True)) == [ZHAO]
+    student = cast.students_a[0]
+    student.status, student.status_changed = StudentStatus.WITHDRAWN, dt.date(2024, 11, 1)
+    student.save()
+    evaluate(indicators, {("T-GK", ZHAO): 3})
+    case = Alert.objects.get(entity_key=ZHAO)
+    assert case.status == AlertStatus.LAPSED
+    assert "退学" in case.events.get(kind=EventKind.LAPSED).note
+    assert leavers(today=NOW.date()) == 0 and opened_in_range() == 0
+
+
+def test_a_policy_sends_an_indicator_to_alerts_or_only_records_it_and_is_audited(indicators, cast):
+    officer = cast.user("officer")
+    alert_policy_set(indicator=indicators["T-KQ"], mode="alert", by=officer, note="缺勤由辅导员单独跟进")
+    alert_policy_set(indicator=indicators["T-XL"], mode="monitor", by=officer)
+    evaluate(indicators, {("T-KQ", ZHAO): 7, ("T-XL", QIAN): 3})
+    assert list(Alert.objects.values_list("kind", "indicator__code", "entity_key")) == [("alert", "T-KQ", ZHAO)]
+    record = AuditRecord.objects.filter(action="修改指标预警方式").order_by("pk").first()
+    assert (record.before, record.after) == ({"mode": "case"}, {"mode": "alert"})
+
+
+def _sensitive_psych(adviser: bool) -> None:
+    settings = AlertSettings.current()
+    settings.sensitive = {
+        "indicators": {"T-XL": "psych"},
+        "audiences": {"psych": {"roles": ["quality_office"], "units": [], "adviser": adviser, "student": False}},
+    }
+    settings.save()
+
+
+def test_the_adviser_sees_a_psychological_signal_only_when_configured(indicators, client_for):
+    _sensitive_psych(adviser=False)
+    evaluate(indicators, {("T-GK", ZHAO): 3, ("T-XL", ZHAO): 2, ("T-XL", QIAN): 2})
+    zhao = Alert.objects.get(entity_key=ZHAO)
+    adviser = client_for("teacher")  # 李娜, adviser of 软件2301
+    page = adviser.get(reverse("alerts:detail", args=[zhao.pk])).content.decode()
+    assert "不及格课程门数" in page and "心理筛查关注等级" not in page
+    assert "另有 1 个“心理”类信号" in page
+    listed = {a.entity_key for a in adviser.get(reverse("alerts:mine")).context["page"]}
+    assert listed == {ZHAO}  # 钱二's case holds only a psychological signal: not in the adviser's list
+    officer_page = client_for("officer").get(reverse("alerts:detail", args=[zhao.pk])).content.decode()
+    assert "心理筛查关注等级" in officer_page
+    _sensitive_psych(adviser=True)
+    page = adviser.get(reverse("alerts:detail", args=[zhao.pk])).content.decode()
+    assert "心理筛查关注等级" in page
+    assert {a.entity_key for a in adviser.get(reverse("alerts:mine")).context["page"]} == {ZHAO, QIAN}
+
+
+def test_a_student_never_sees_internal_notes_only_what_was_shared(indicators, cast, client_for):
+    evaluate(indicators, {("T-GK", ZHAO): 3})
+    case = Alert.objects.get(entity_key=ZHAO)
+    adviser = cast.user("teacher")
+    alert_comment(alert=case, by=adviser, note="家长电话：父母离异，情绪低落")
+    case_follow_up(alert=case, by=adviser, note="约定每周二答疑，补考前复习计划已发给你", shared=True)
+    page = client_for("student").get(reverse("alerts:detail", args=[case.pk])).content.decode()
+    assert "每周二答疑" in page and "父母离异" not in page
+    assert "父母离异" in client_for("teacher").get(reverse("alerts:detail", args=[case.pk])).content.decode()
+
+
+def test_a_bulk_action_on_a_filter_reaches_every_matching_item_on_every_page(indicators, cast, client_for):
+    from zhengai.org.models import Student
+
+    many = [f"2023019{n:03d}" for n in range(60)]
+    Student.objects.bulk_create(
+        Student(student_no=no, name=f"学生{n}", gender="1", major=cast.software, school_class=cast.soft2301,
+                cohort=2023, status=StudentStatus.ENROLLED)
+        for n, no in enumerate(many)
+    )  # fmt: skip
+    alert_policy_set(indicator=indicators["T-KQ"], mode="alert", by=cast.user("officer"))
+    evaluate(indicators, {**{("T-GK", no): 3 for no in many}, ("T-KQ", ZHAO): 7})
+    officer = client_for("officer")
+    listing = reverse("alerts:mine") + "?item=case"
+    assert officer.get(listing).context["page"].paginator.count == 60  # two pages of 50
+    response = officer.post(
+        reverse("alerts:bulk"),
+        {"action": "acknowledge", "target": "filter", "note": "本周统一约谈", "next": listing},
+        follow=True,
+    )
+    assert "已完成 60 项" in " ".join(str(m) for m in response.context["messages"])
+    assert set(Alert.objects.filter(kind=ItemKind.CASE).values_list("status", flat=True)) == {"acknowledged"}
+    assert Alert.objects.get(kind=ItemKind.ALERT).status == "open"  # outside the filter: untouched
+    refused = officer.post(reverse("alerts:bulk"), {"action": "ignore", "target": "filter", "next": listing},
+                           follow=True)  # fmt: skip
+    assert "批量申请忽略必须写明理由" in " ".join(str(m) for m in refused.context["messages"])
+
+
+def test_lists_open_worst_first(indicators, client_for):
+    evaluate(indicators, {("T-GK", ZHAO): 3, ("T-GK", QIAN): 7, ("T-KQ", QIAN): 7})
+    page = client_for("officer").get(reverse("alerts:mine")).context["page"]
+    assert [a.entity_key for a in page] == [QIAN, ZHAO]  # 红色 · 2 signals before 黄色 · 1 signal
