@@ -1,7 +1,7 @@
 """The alert pages in Debian's chromium: the list and its bulk action, the overview's heatmap, one
 alert walked through its handling forms.
 
-Same harness as the accounts browser tests (Playwright against the live test server, no request
+The browser harness of zhengai.lib.pytest_browser (Playwright against the live test server, no request
 may leave it, no JavaScript error); screenshots at 1366×768 go to test-artifacts/alerts-*.png.
 """
 
@@ -12,38 +12,16 @@ import os
 import pytest
 from django.urls import reverse
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-from zhengai.accounts.tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Tab  # noqa: E402
-from zhengai.alerts.choices import AlertStatus  # noqa: E402
-from zhengai.alerts.models import Alert  # noqa: E402
-from zhengai.alerts.tests.test_views import build_college  # noqa: E402
+from zhengai.alerts.choices import AlertStatus
+from zhengai.alerts.models import Alert
+from zhengai.alerts.tests.test_views import build_college
+from zhengai.lib.pytest_browser import ARTIFACTS, CHROMIUM
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
     pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no chromium at {CHROMIUM}"),
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def tab(browser, live_server):
-    opened = Tab(browser, live_server.url)
-    yield opened
-    opened.close()
-    assert opened.external == [], f"requests left the server: {opened.external}"
-    assert opened.broken_assets == []
-    assert opened.errors == []
 
 
 @pytest.fixture
