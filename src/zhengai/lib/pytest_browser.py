@@ -3,7 +3,8 @@
 Debian's chromium through Playwright against the live test server: any request to a host other than
 the test server fails the test (campus intranets have no internet), as does a JavaScript error or
 an asset that does not load. Browser tests take the `tab` fixture (or `browser` for pages of their
-own) and mark themselves `browser`; screenshots go to ARTIFACTS (test-artifacts/ by default).
+own) and mark themselves `browser` and `needs_chromium`; screenshots go to ARTIFACTS
+(test-artifacts/ by default).
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(os.environ.get("ZHENGAI_TEST_ARTIFACTS", Path(__file__).resolve().parents[3] / "test-artifacts"))
 LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+
+# In a browser module's pytestmark: its tests are skipped where this machine has no chromium.
+needs_chromium = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no chromium at {CHROMIUM}")
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +98,10 @@ class Tab:
 
     def close(self) -> None:
         self.context.close()
+
+
+def settle(page) -> None:
+    page.wait_for_timeout(700)  # let the charts' entry animation finish before a screenshot
 
 
 @pytest.fixture

@@ -8,17 +8,15 @@ intranets have no internet). Screenshots of the main pages, as the quality offic
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
-from zhengai.lib.pytest_browser import ARTIFACTS, CHROMIUM
+from zhengai.lib.pytest_browser import ARTIFACTS, needs_chromium
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no chromium at {CHROMIUM}"),
+    needs_chromium,
 ]
 
 # Page heading of every navigation target.

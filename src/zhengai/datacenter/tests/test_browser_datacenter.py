@@ -6,19 +6,17 @@ Screenshots at 1366×768 go to test-artifacts/ for people to look at.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from django.urls import reverse
 
 from zhengai.datacenter.choices import RunStatus
 from zhengai.datacenter.models import ImportRun
-from zhengai.lib.pytest_browser import ARTIFACTS, CHROMIUM
+from zhengai.lib.pytest_browser import ARTIFACTS, needs_chromium
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no chromium at {CHROMIUM}"),
+    needs_chromium,
 ]
 
 DEPTS = (
