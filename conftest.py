@@ -36,6 +36,9 @@ from zhengai.org.models import (
 )
 from zhengai.org.services import architecture_load_default, calendar_ensure
 
+# The browser harness (Playwright fixtures `browser` and `tab`) for the tests marked `browser`.
+pytest_plugins = ["zhengai.lib.pytest_browser"]
+
 PASSWORD = "zhengai-test-pw-1"
 
 

@@ -1,41 +1,22 @@
 """Every role signs in through the login form and opens every page of its navigation in a real browser.
 
-Runs Debian's chromium through Playwright against the live test server; any request to a host other
-than the test server fails the test (campus intranets have no internet). Screenshots of the main pages,
-as the quality office sees them on a 1366×768 laptop, go to test-artifacts/.
+Runs Debian's chromium through Playwright against the live test server (the harness of
+zhengai.lib.pytest_browser); any request to a host other than the test server fails the test (campus
+intranets have no internet). Screenshots of the main pages, as the quality office sees them on a
+1366×768 laptop, go to test-artifacts/.
 """
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-from urllib.parse import urlsplit
-
 import pytest
 from django.urls import reverse
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls made by fixtures are still
-# plain synchronous calls.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = os.environ.get("ZHENGAI_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-ARTIFACTS = Path(os.environ.get("ZHENGAI_TEST_ARTIFACTS", Path(__file__).resolve().parents[4] / "test-artifacts"))
-LOCAL_HOSTS = {"localhost", "127.0.0.1", "::1"}
+from zhengai.lib.pytest_browser import ARTIFACTS, needs_chromium
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no chromium at {CHROMIUM}"),
+    needs_chromium,
 ]
 
 # Page heading of every navigation target.
@@ -62,80 +43,6 @@ TITLES = {
 }
 ROLES = ["officer", "committee", "it", "reviewer", "head_a", "major_leader", "course_leader", "teacher",
          "student", "outsider"]  # fmt: skip
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Tab:
-    """A browser page that records requests to other hosts and JavaScript errors."""
-
-    def __init__(self, browser, base_url: str):
-        self.base_url = base_url
-        self.external: list[str] = []
-        self.errors: list[str] = []
-        self.broken_assets: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
-        self.context.route("**/*", self._guard)
-        self.page = self.context.new_page()
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.on("console", self._console)
-        self.page.on("response", self._response)
-
-    def _console(self, message) -> None:
-        # A failed load is reported with its URL by `_response`; pages answer 403/404 on purpose.
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.errors.append(message.text)
-
-    def _response(self, response) -> None:
-        if response.status >= 400 and response.request.resource_type != "document":
-            self.broken_assets.append(f"{response.status} {response.url}")
-
-    def _guard(self, route):
-        url = route.request.url
-        if urlsplit(url).hostname in LOCAL_HOSTS:
-            route.continue_()
-        else:
-            self.external.append(url)
-            route.abort()
-
-    def goto(self, path: str):
-        return self.page.goto(self.base_url + path)
-
-    def login(self, username: str, password: str) -> None:
-        self.goto(reverse("accounts:login"))
-        self.page.fill("#id_username", username)
-        self.page.fill("#id_password", password)
-        with self.page.expect_navigation():
-            self.page.click("button[type=submit]")
-        assert urlsplit(self.page.url).path == reverse("home"), f"{username} did not land on the cockpit"
-
-    def heading(self) -> str:
-        return self.page.locator("h2.page-title").inner_text().strip()
-
-    def nav_links(self) -> list[str]:
-        hrefs = self.page.eval_on_selector_all(
-            "#sidebar-menu a[href]", "links => links.map(a => a.getAttribute('href'))"
-        )
-        return [h for h in hrefs if h.startswith("/")]
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def tab(browser, live_server):
-    opened = Tab(browser, live_server.url)
-    yield opened
-    opened.close()
-    assert opened.external == [], f"requests left the server: {opened.external}"
-    assert opened.broken_assets == []
-    assert opened.errors == []
 
 
 def _expected_title(path: str) -> str:

@@ -1,49 +1,25 @@
 """The alert pages in Debian's chromium: the list and its bulk action, the overview's heatmap, one
 alert walked through its handling forms.
 
-Same harness as the accounts browser tests (Playwright against the live test server, no request
+The browser harness of zhengai.lib.pytest_browser (Playwright against the live test server, no request
 may leave it, no JavaScript error); screenshots at 1366×768 go to test-artifacts/alerts-*.png.
 """
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.urls import reverse
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-from zhengai.accounts.tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Tab  # noqa: E402
-from zhengai.alerts.choices import AlertStatus  # noqa: E402
-from zhengai.alerts.models import Alert  # noqa: E402
-from zhengai.alerts.tests.test_views import build_college  # noqa: E402
+from zhengai.alerts.choices import AlertStatus
+from zhengai.alerts.models import Alert
+from zhengai.alerts.tests.test_views import build_college
+from zhengai.lib.pytest_browser import ARTIFACTS, needs_chromium, settle
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no chromium at {CHROMIUM}"),
+    needs_chromium,
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def tab(browser, live_server):
-    opened = Tab(browser, live_server.url)
-    yield opened
-    opened.close()
-    assert opened.external == [], f"requests left the server: {opened.external}"
-    assert opened.broken_assets == []
-    assert opened.errors == []
 
 
 @pytest.fixture
@@ -51,10 +27,6 @@ def college(cast, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return build_college(cast)
-
-
-def _settle(page) -> None:
-    page.wait_for_timeout(700)  # let the charts' entry animation finish before a screenshot
 
 
 def _rows(page) -> int:
@@ -110,7 +82,7 @@ def test_the_overview_draws_its_heatmap_and_a_cell_opens_the_list(tab, college, 
     size = page.eval_on_selector("#chart-heatmap canvas", "c => [c.width, c.height]")
     assert size[0] > 400 and size[1] > 200
     assert page.locator("#units tbody tr").count() == 2
-    _settle(page)
+    settle(page)
     page.screenshot(path=ARTIFACTS / "alerts-03-overview.png")
     page.screenshot(path=ARTIFACTS / "alerts-04-overview-full.png", full_page=True)
 
@@ -138,7 +110,7 @@ def test_an_alert_is_walked_through_its_forms_by_the_class_adviser(tab, college,
     alert_id = int(page.url.rstrip("/").split("/")[-1])
     status = lambda: page.get_attribute("#alert-status", "data-status")  # noqa: E731
     assert status() == "open"
-    _settle(page)
+    settle(page)
     page.screenshot(path=ARTIFACTS / "alerts-05-detail.png")
 
     with page.expect_navigation():
@@ -165,7 +137,7 @@ def test_an_alert_is_walked_through_its_forms_by_the_class_adviser(tab, college,
     assert page.locator("#events [data-kind]").count() == 4
     assert Alert.objects.get(pk=alert_id).status == AlertStatus.VERIFYING
     page.wait_for_selector("#chart-history canvas")
-    _settle(page)
+    settle(page)
     page.screenshot(path=ARTIFACTS / "alerts-06-detail-verifying.png", full_page=True)
 
 

@@ -1,29 +1,22 @@
 """信息中心 uploads a file in a real browser, watches the run's progress bar to the end, opens data quality.
 
-Debian chromium through Playwright against the live test server, as in accounts/tests/test_browser.py.
+Debian chromium through Playwright against the live test server (the harness of zhengai.lib.pytest_browser).
 Screenshots at 1366×768 go to test-artifacts/ for people to look at.
 """
 
 from __future__ import annotations
-
-import os
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
 
 from zhengai.datacenter.choices import RunStatus
 from zhengai.datacenter.models import ImportRun
-
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-sync_api = pytest.importorskip("playwright.sync_api")
-
-from zhengai.accounts.tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Tab  # noqa: E402
+from zhengai.lib.pytest_browser import ARTIFACTS, needs_chromium
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no chromium at {CHROMIUM}"),
+    needs_chromium,
 ]
 
 DEPTS = (
@@ -40,24 +33,6 @@ BAD_TEACHERS = (
     "T002,李强,男,一九七五,1,xxgc,2,1,10,否\r\n"
     "T003,赵敏,女,1990,1,nope,3,2,20,是\r\n"
 )
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def tab(browser, live_server):
-    opened = Tab(browser, live_server.url)
-    yield opened
-    opened.close()
-    assert opened.external == [], f"requests left the server: {opened.external}"
-    assert opened.broken_assets == []
-    assert opened.errors == []
 
 
 @pytest.fixture

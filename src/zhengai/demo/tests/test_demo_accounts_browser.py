@@ -10,8 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
-from zhengai.accounts.tests.test_browser import CHROMIUM, Tab, _expected_title, browser  # noqa: F401
+from zhengai.accounts.tests.test_browser import _expected_title
 from zhengai.demo.services import DEMO_PASSWORD
+from zhengai.lib.pytest_browser import Tab
 from zhengai.org.models import Student
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -24,7 +25,7 @@ def demo(tmp_path):
     call_command("demo", "--students", "300", "--out", str(tmp_path / "exports"), stdout=StringIO())
 
 
-def test_every_demo_account_opens_every_page_of_its_navigation(demo, browser, live_server):  # noqa: F811
+def test_every_demo_account_opens_every_page_of_its_navigation(demo, browser, live_server):
     seen_students: dict[str, int] = {}
     for username in ACCOUNTS:
         tab = Tab(browser, live_server.url)

@@ -1,55 +1,27 @@
 """The standard-chain pages in Debian's chromium: charts drawn, htmx swaps, the what-if preview.
 
-Same harness as the accounts browser tests (Playwright against the live test server, no request
+The browser harness of zhengai.lib.pytest_browser (Playwright against the live test server, no request
 may leave it, no JavaScript error); screenshots at 1366×768 go to test-artifacts/.
 """
 
 from __future__ import annotations
 
-import os
-
 import pytest
 from django.urls import reverse
 
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-sync_api = pytest.importorskip("playwright.sync_api")
-
-from zhengai.accounts.tests.test_browser import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Tab  # noqa: E402
-from zhengai.monitoring.tests.test_views import build_standards  # noqa: E402
+from zhengai.lib.pytest_browser import ARTIFACTS, needs_chromium, settle
+from zhengai.monitoring.tests.test_views import build_standards
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason=f"no chromium at {CHROMIUM}"),
+    needs_chromium,
 ]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def tab(browser, live_server):
-    opened = Tab(browser, live_server.url)
-    yield opened
-    opened.close()
-    assert opened.external == [], f"requests left the server: {opened.external}"
-    assert opened.broken_assets == []
-    assert opened.errors == []
 
 
 @pytest.fixture
 def standards(cast):
     return build_standards(cast)
-
-
-def _settle(page) -> None:
-    page.wait_for_timeout(700)  # let the charts' entry animation finish before a screenshot
 
 
 def test_catalogue_indicator_page_and_entity_view_as_the_quality_office(tab, standards, password):
@@ -68,7 +40,7 @@ def test_catalogue_indicator_page_and_entity_view_as_the_quality_office(tab, sta
     size = page.eval_on_selector("#chart-histogram canvas", "c => [c.width, c.height]")
     assert size[0] > 300 and size[1] > 150
     assert page.locator("#entities tbody tr").count() == 3
-    _settle(page)
+    settle(page)
     page.screenshot(path=ARTIFACTS / "standards-02-indicator.png")
     page.screenshot(path=ARTIFACTS / "standards-03-indicator-full.png", full_page=True)
 
@@ -84,7 +56,7 @@ def test_catalogue_indicator_page_and_entity_view_as_the_quality_office(tab, sta
     page.wait_for_selector(".zg-spark canvas")
     assert tab.heading().startswith("软件技术")
     assert page.locator("tr[data-code='ZY-SSB']").count() == 1
-    _settle(page)
+    settle(page)
     page.screenshot(path=ARTIFACTS / "standards-04-entity.png")
 
 
