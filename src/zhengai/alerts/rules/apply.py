@@ -10,13 +10,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-from django.db import transaction
 from django.utils import timezone
 
-from zhengai.alerts.choices import ACTIVE_STATUSES, AlertStatus, EventKind, Severity
-from zhengai.alerts.models import Alert, AlertEvent, AlertRule, AlertValue
+from zhengai.alerts.choices import ACTIVE_STATUSES, AlertStatus, Severity
+from zhengai.alerts.models import Alert, AlertRule
 from zhengai.alerts.rules.definition import Entry, _clean, _fmt, history_window, judge, validate
-from zhengai.alerts.services import alert_raise
+from zhengai.alerts.services import alert_count_recovery, alert_raise
 from zhengai.indicators.choices import Outcome
 from zhengai.monitoring.history import history_read
 from zhengai.monitoring.models import EvaluationRun
@@ -80,38 +79,24 @@ def _set_error(rule: AlertRule, message: str) -> None:
         rule.save(update_fields=["last_error"])
 
 
-def _record_value(alert: Alert, period: str, value, outcome: str, run_id: int, now: dt.datetime) -> None:
-    last = alert.values.order_by("-recorded_at", "-id").first()
-    if last and (last.period, last.value, last.outcome, last.tier) == (period, value, outcome, ""):
-        return
-    AlertValue.objects.create(
-        alert=alert, period=period, value=value, outcome=outcome, tier="", run_id=run_id, recorded_at=now
+def _recover(alert: Alert, rule: AlertRule, entity: _Entity, run_id: int, now: dt.datetime) -> None:
+    """The rule no longer fires for an entity with an active rule alert: one more evaluation in range."""
+    period, value, _ = entity.series[-1]
+    alert_count_recovery(
+        alert=alert,
+        period=period,
+        value=value,
+        outcome=Outcome.PASSED,
+        run_id=run_id,
+        now=now,
+        note=f"{period} 监测值 {_fmt(value)}，规则“{rule.name}”不再触发",
     )
 
 
-def _recover(alert: Alert, rule: AlertRule, entity: _Entity, run_id: int, now: dt.datetime) -> None:
-    """The rule no longer fires for an entity with an active rule alert: one more evaluation in range."""
-    from zhengai.alerts.notifications import notify
-
-    period, value, _ = entity.series[-1]
-    with transaction.atomic():
-        alert.recovered_evaluations += 1
-        alert.last_value, alert.last_outcome, alert.period = value, Outcome.PASSED, period
-        alert.save(update_fields=["recovered_evaluations", "last_value", "last_outcome", "period", "updated_at"])
-        _record_value(alert, period, value, Outcome.PASSED, run_id, now)
-        if alert.recovered_evaluations == 1:
-            event = AlertEvent.objects.create(
-                alert=alert,
-                kind=EventKind.RECOVERED,
-                note=f"{period} 监测值 {_fmt(value)}，规则“{rule.name}”不再触发",
-                created_at=now,
-            )
-            notify(alert=alert, event=event)
-
-
 def _same(alert: Alert, period: str, value: float | None, outcome: str) -> bool:
-    now = (alert.period, alert.last_value, alert.last_outcome, alert.severity, alert.tier, alert.recovered_evaluations)
-    return now == (period, value, outcome, outcome, "", 0)
+    # The period that triggered the alert stays; what changes is the latest value and outcome.
+    now = (alert.last_value, alert.last_outcome, alert.severity, alert.tier, alert.recovered_evaluations)
+    return now == (value, outcome, outcome, "", 0)
 
 
 def _apply_rule(

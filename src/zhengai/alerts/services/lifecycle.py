@@ -240,7 +240,7 @@ def alert_raise(
 
 @transaction.atomic
 def alert_count_recovery(
-    *, alert: Alert, period: str, value, outcome: str, tier: str = "", run_id=None, now: dt.datetime
+    *, alert: Alert, period: str, value, outcome: str, tier: str = "", run_id=None, now: dt.datetime, note: str = ""
 ) -> Alert:
     """One evaluation back in range: counted towards closing; the first one is logged."""
     alert.recovered_evaluations += 1
@@ -249,7 +249,7 @@ def alert_count_recovery(
     value_record(alert, period, value, outcome, tier, run_id, now)
     if alert.recovered_evaluations == 1:
         shown = "—" if value is None else f"{value:.4g}"
-        event_add(alert, EventKind.RECOVERED, note=f"{period} 监测值 {shown}，已回到正常范围", at=now)
+        event_add(alert, EventKind.RECOVERED, note=note or f"{period} 监测值 {shown}，已回到正常范围", at=now)
     return alert
 
 

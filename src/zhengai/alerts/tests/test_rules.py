@@ -544,7 +544,7 @@ def test_a_recovered_student_counts_recovery_and_is_told_once(attendance):
     assert (alert.status, alert.recovered_evaluations, alert.period, alert.last_value) == (
         AlertStatus.OPEN,
         1,
-        "2023-2024-2",
+        "2023-2024-1",
         90,
     )
     assert alert.values.order_by("-recorded_at", "-id").values_list("period", "value", "outcome")[0] == (
@@ -582,7 +582,7 @@ def test_a_relapse_while_recovering_resets_the_count(attendance):
     assert (alert.recovered_evaluations, alert.last_value, alert.period) == (
         0,
         72,
-        "2022-2023-2",
+        "2022-2023-1",
     )  # the period that triggered it stays
     assert counts["updated"] == 1 and counts["opened"] == 0
 
