@@ -35,6 +35,12 @@ class AlertSettings(models.Model):
         default=10,
         help_text="一次计算发出很多事项时，按严重程度排序后逐日错开处理时限，最严重的最先到期",
     )
+    case_min_signals = models.PositiveSmallIntegerField(
+        "学生预警：至少几个指标异常才发出",
+        default=3,
+        help_text="汇总类学生指标中，同一学生有这么多个指标异常（或任一红色等级）时才发出本学期的学生预警；"
+        "不足时只记录在监测历史和学生画像中，达到后一并汇入",
+    )
     class_case_share = models.PositiveSmallIntegerField(
         "班级预警：有学生预警的在读学生占比（%）",
         default=30,

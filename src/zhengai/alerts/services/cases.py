@@ -1,7 +1,10 @@
 """Student cases (学生预警): one case per student per term, bundling the student's signals.
 
 A student indicator whose policy is 汇总 does not open an alert of its own: its out-of-range value is
-a signal of the student's case of the current term, routed to the class adviser and handled once
+a signal of the student's case of the current term. A case opens when a student's signals reach the
+college's bar (`AlertSettings.case_min_signals` indicators out of range, or any 红色 tier); below it
+they stay in the measurement history and the student's profile, and join the case once it opens.
+A case is routed to the class adviser and handled once
 (事实 → 原因 → 措施, an 一人一策 support plan with its follow-ups). The case closes by itself when
 every bundled signal has recovered, and reopens when one goes out of range again in the same term.
 Its tier is the academic-warning tier (学业预警 蓝/黄/橙/红) of its signals: discipline levels,
@@ -20,6 +23,7 @@ from zhengai.alerts.choices import ACTIVE_STATUSES, TIER_RANK, AlertStatus, Even
 from zhengai.alerts.models import Alert, AlertEvent, AlertSettings, AlertSignal
 from zhengai.alerts.services.lifecycle import (
     BAD,
+    RED,
     deadlines_spread,
     distance_of,
     event_add,
@@ -29,6 +33,7 @@ from zhengai.alerts.services.lifecycle import (
     worse_tier,
 )
 from zhengai.lib import periods
+from zhengai.monitoring.selectors import states_for
 from zhengai.org import entities
 from zhengai.org.selectors import current_term
 
@@ -70,7 +75,9 @@ def _chunks(values: list, size: int = 5000):
 
 
 @transaction.atomic
-def cases_after_run(*, states: list, is_member, run, now: dt.datetime, today: dt.date) -> dict[str, int]:
+def cases_after_run(
+    *, states: list, is_member, run, now: dt.datetime, today: dt.date, case_indicator_ids: set[int] = frozenset()
+) -> dict[str, int]:
     """Signals of 汇总 indicators into the students' cases of the term; recovery; closing and reopening."""
     counts = {"cases": 0, "signals": 0, "case_recovered": 0, "case_closed": 0, "case_reopened": 0}
     if not states:
@@ -90,8 +97,24 @@ def cases_after_run(*, states: list, is_member, run, now: dt.datetime, today: dt
         for sig in AlertSignal.objects.filter(alert_id__in=chunk):
             signals[sig.alert_id][sig.indicator_id] = sig
 
-    # New cases: students with a signal and no case this term.
-    fresh = [k for k in keys if k not in existing and any(s.outcome in BAD for s in by_student[k] if is_member(s))]
+    # New cases: students with no case this term whose signals reach the college's bar for a case.
+    bar = max(1, AlertSettings.current().case_min_signals)
+
+    def reaches_bar(k: str) -> bool:
+        bad = [s for s in by_student[k] if s.outcome in BAD and is_member(s)]
+        return len(bad) >= bar or any(s.tier == RED for s in bad)
+
+    # A run may bring one indicator only (a real-time batch): count the student's other current signals too.
+    without = [k for k in keys if k not in existing]
+    if without and case_indicator_ids:
+        have = {(s.indicator_id, s.entity_key) for s in states}
+        for chunk in _chunks(without):
+            for s in states_for(indicator_ids=case_indicator_ids, entity_keys=chunk).select_related(
+                "indicator", "threshold"
+            ):
+                if (s.indicator_id, s.entity_key) not in have:
+                    by_student[s.entity_key].append(s)
+    fresh = [k for k in without if reaches_bar(k)]
     counts["cases"] = _cases_open(fresh, by_student, is_member, term=term, now=now)
 
     for key in keys:

@@ -75,7 +75,13 @@ def alerts_after_run(*, run, now: dt.datetime | None = None) -> dict[str, int]:
 
     case_states = [s for s in states if modes[s.indicator_id] == PolicyMode.CASE and s.entity_kind == "student"]
     _threshold_alerts(states, is_member, opens_alert, run=run, now=now, counts=counts)
-    counts.update(cases.cases_after_run(states=case_states, is_member=is_member, run=run, now=now, today=today))
+    student_indicators = Indicator.objects.filter(entity="student", enabled=True)
+    case_ids = {pk for pk, mode in policy_modes(list(student_indicators)).items() if mode == PolicyMode.CASE}
+    counts.update(
+        cases.cases_after_run(
+            states=case_states, is_member=is_member, run=run, now=now, today=today, case_indicator_ids=case_ids
+        )
+    )
     counts["lapsed"] += items_lapse(keys_by_kind=keys_by_kind, current=current, now=now)
     return counts
 

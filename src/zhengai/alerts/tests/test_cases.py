@@ -64,6 +64,7 @@ XL = _student_indicator("T-XL", "心理筛查关注等级", "< 2", "< 1")
 
 @pytest.fixture
 def indicators(cast):
+    AlertSettings.objects.create(case_min_signals=1)  # every signal opens a case, unless a test says otherwise
     officer = cast.user("officer")
     return {raw["code"]: indicator_create(raw=raw, by=officer) for raw in (GK, KQ, XL)}
 
@@ -104,6 +105,19 @@ def test_a_student_with_several_signals_has_one_case_for_the_term_routed_to_the_
     evaluate(indicators, {("T-GK", ZHAO): 3, ("T-KQ", ZHAO): 7})
     assert Alert.objects.filter(kind=ItemKind.CASE).count() == 1
     assert case.events.count() == 1
+
+
+def test_a_case_opens_only_when_the_signals_reach_the_colleges_bar_and_then_takes_them_all(indicators):
+    AlertSettings.objects.update(case_min_signals=3)
+    evaluate(indicators, {("T-GK", ZHAO): 3, ("T-KQ", ZHAO): 7})
+    assert not Alert.objects.exists()  # two signals: recorded in the history and the profile only
+    # A later run brings only the third indicator (a real-time batch): the case opens with all three.
+    run = {"T-XL": indicators["T-XL"]}
+    evaluate(run, {("T-XL", ZHAO): 1})
+    case = Alert.objects.get(kind=ItemKind.CASE)
+    assert sorted(case.signals.values_list("indicator__code", flat=True)) == ["T-GK", "T-KQ", "T-XL"]
+    evaluate(indicators, {("T-GK", QIAN): 7})  # one red academic signal is enough on its own
+    assert Alert.objects.get(entity_key=QIAN).tier == "红色"
 
 
 def test_a_case_closes_when_every_signal_has_recovered_and_reopens_on_relapse(indicators):
