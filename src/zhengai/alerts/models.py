@@ -218,6 +218,8 @@ class Alert(models.Model):
         """What the item is about, as its title says it: the indicator, or 学生预警 with its signals."""
         if self.indicator_id:
             return self.indicator.name
+        if self.rule_key == "cases":
+            return f"班级学生预警集中（{self.open_signals} 人）"
         return f"{ItemKind(self.kind).label}（{self.open_signals} 个信号）"
 
 

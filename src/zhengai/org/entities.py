@@ -239,3 +239,22 @@ def record(code: str, key: str, qs: models.QuerySet | None = None) -> models.Mod
     if k is None or k.model is None:
         return None
     return (qs if qs is not None else k.model.objects.all()).filter(**{k.key_field: key}).first()
+
+
+def classes_of(student_keys: Iterable[str]) -> dict[str, str]:
+    """Student number → class code."""
+    out: dict[str, str] = {}
+    for chunk in _chunks(sorted(set(student_keys))):
+        out.update(Student.objects.filter(student_no__in=chunk).values_list("student_no", "school_class__code"))
+    return out
+
+
+def class_sizes(class_codes: Iterable[str], *, on: dt.date) -> dict[str, tuple[str, int]]:
+    """Class code → (class name, current students on `on`)."""
+    codes = sorted(set(class_codes))
+    names = dict(SchoolClass.objects.filter(code__in=codes).values_list("code", "name"))
+    sizes = dict.fromkeys(codes, 0)
+    current = Student.objects.filter(_student_current(on), school_class__code__in=codes)
+    for code, n in current.values_list("school_class__code").annotate(n=models.Count("id")).order_by():
+        sizes[code] = n
+    return {code: (names.get(code, code), sizes[code]) for code in codes}

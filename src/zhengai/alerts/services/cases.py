@@ -14,7 +14,8 @@ fitness grades and counselling levels are other vocabularies and never become th
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 
 from django.db import transaction
 
@@ -24,6 +25,8 @@ from zhengai.alerts.models import Alert, AlertEvent, AlertSettings, AlertSignal
 from zhengai.alerts.services.lifecycle import (
     BAD,
     RED,
+    alert_count_recovery,
+    deadline_for,
     deadlines_spread,
     distance_of,
     event_add,
@@ -156,10 +159,9 @@ def cases_after_run(
         counts["case_recovered"] += len(recovered)
         before = case.status
         _summary(case, list(own.values()))
-        for sig in recovered:
-            event_add(
-                case, EventKind.SIGNAL_RECOVERED, note=f"{sig.indicator.name}：{sig.last_period} 已回到正常范围", at=now
-            )
+        if recovered:
+            note = f"{len(recovered)} 个信号已回到正常范围" + _names(recovered)
+            event_add(case, EventKind.SIGNAL_RECOVERED, note=note, at=now)
         if case.status == AlertStatus.CLOSED and (added or relapsed):
             case.status, case.closed_at, case.reopened_count = AlertStatus.OPEN, None, case.reopened_count + 1
             case.escalation_level, case.recovered_evaluations = 0, 0
@@ -182,6 +184,7 @@ def cases_after_run(
                     note=f"新增 {len(added + relapsed)} 个信号" + _names(added + relapsed),
                     at=now,
                 )
+    counts["class_alerts"] = class_alerts_from_cases(student_keys=keys, term=term, now=now, today=today)
     return counts
 
 
@@ -269,3 +272,61 @@ def _cases_open(keys: list[str], by_student: dict, is_member, *, term: str, now:
         for case, event in zip(cases, events, strict=True):
             notify(alert=case, event=event)
     return len(cases)
+
+
+def class_alerts_from_cases(*, student_keys: Iterable[str], term: str, now: dt.datetime, today: dt.date) -> int:
+    """A class where many current students have an active case this term raises one class alert to its
+    department (`AlertSettings.class_case_share` %, at least five students); it counts its recovery when
+    the share falls below the bar again. Returns how many class alerts opened."""
+    settings = AlertSettings.current()
+    codes = sorted(set(entities.classes_of(student_keys).values()) - {None})
+    if not codes:
+        return 0
+    sizes = entities.class_sizes(codes, on=today)
+    class_of = dict(
+        entities.members("student", on=today)
+        .filter(school_class__code__in=codes)
+        .values_list("student_no", "school_class__code")
+    )
+    with_case: Counter[str] = Counter()
+    for chunk in _chunks(sorted(class_of)):
+        cases = Alert.objects.filter(kind=ItemKind.CASE, period=term, status__in=ACTIVE_STATUSES, entity_key__in=chunk)
+        with_case.update(class_of[k] for k in cases.values_list("entity_key", flat=True))
+    active = {
+        a.entity_key: a
+        for a in Alert.objects.filter(
+            kind=ItemKind.ALERT, rule_key="cases", entity_kind="class", entity_key__in=codes, status__in=ACTIVE_STATUSES
+        )
+    }
+    who = entities.Accountability({"class": codes})
+    opened = 0
+    for code, (name, size) in sizes.items():
+        n = with_case.get(code, 0)
+        share = n / size if size else 0.0
+        high = n >= 5 and 100 * share >= settings.class_case_share
+        alert = active.get(code)
+        note = f"本学期 {n} / {size} 名在读学生有学生预警（{share:.0%}）"
+        if high and alert is None:
+            r = who.route(entity_kind="class", entity_key=code)
+            severity = "failed" if 100 * share >= 2 * settings.class_case_share else "warn"
+            alert = Alert(
+                kind=ItemKind.ALERT, indicator=None, rule_key="cases", entity_kind="class", entity_key=code,
+                entity_name=name, org_unit_code=r.unit.code if r.unit else "", status=AlertStatus.OPEN,
+                severity=severity, worst_severity=severity, period=term, opened_value=share, last_value=share,
+                last_outcome=severity, signal_count=n, open_signals=n, owner_unit=r.unit,
+                route_note=f"责任部门：{r.unit.name if r.unit else '未找到'}（班级所属系部）",
+                deadline=deadline_for(severity, "", settings, now), opened_at=now,
+            )  # fmt: skip
+            alert.priority = priority_of(severity=severity, tier="", signals=n, distance=share)
+            alert.save()
+            event_add(alert, EventKind.OPENED, note=note, data={"share": share, "cases": n, "size": size}, at=now)
+            opened += 1
+        elif alert is not None and alert.last_value != share:
+            alert.last_value, alert.open_signals = share, n
+            if high:
+                alert.recovered_evaluations = 0
+                alert.save(update_fields=["last_value", "open_signals", "recovered_evaluations", "updated_at"])
+            else:
+                alert.save(update_fields=["last_value", "open_signals", "updated_at"])
+                alert_count_recovery(alert=alert, period=term, value=share, outcome="passed", now=now, note=note)
+    return opened

@@ -221,10 +221,35 @@ def test_a_bulk_action_on_a_filter_reaches_every_matching_item_on_every_page(ind
     )
     assert "已完成 60 项" in " ".join(str(m) for m in response.context["messages"])
     assert set(Alert.objects.filter(kind=ItemKind.CASE).values_list("status", flat=True)) == {"acknowledged"}
-    assert Alert.objects.get(kind=ItemKind.ALERT).status == "open"  # outside the filter: untouched
+    assert Alert.objects.get(indicator__code="T-KQ").status == "open"  # outside the filter: untouched
     refused = officer.post(reverse("alerts:bulk"), {"action": "ignore", "target": "filter", "next": listing},
                            follow=True)  # fmt: skip
     assert "批量申请忽略必须写明理由" in " ".join(str(m) for m in refused.context["messages"])
+
+
+def test_a_class_where_many_students_have_cases_raises_one_class_alert_to_its_department(indicators, cast):
+    from zhengai.org.models import Student
+
+    many = [f"2023019{n:03d}" for n in range(10)]
+    Student.objects.bulk_create(
+        Student(student_no=no, name=f"学生{n}", gender="1", major=cast.software, school_class=cast.soft2301,
+                cohort=2023, status=StudentStatus.ENROLLED)
+        for n, no in enumerate(many)
+    )  # fmt: skip
+    evaluate(indicators, {("T-GK", no): 3 for no in many[:4]})  # 4 of 12 在读: fewer than five
+    assert not Alert.objects.filter(entity_kind="class").exists()
+    evaluate(indicators, {("T-GK", no): 3 for no in many[:6]})  # 6 of 12 = 50 % ≥ 30 %
+    alert = Alert.objects.get(entity_kind="class")
+    assert (alert.entity_key, alert.owner_unit, alert.owner_teacher, alert.kind) == (
+        "RJ2301",
+        cast.dept_a,
+        None,
+        "alert",
+    )
+    assert alert.subject == "班级学生预警集中（6 人）" and alert.last_value == 0.5
+    evaluate(indicators, {("T-GK", no): 0 for no in many[:6]})  # every case closes: the class recovers
+    alert.refresh_from_db()
+    assert alert.recovered_evaluations == 1 and alert.last_value == 0
 
 
 def test_lists_open_worst_first(indicators, client_for):
