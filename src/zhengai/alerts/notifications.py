@@ -45,6 +45,7 @@ from zhengai.alerts.models import (
     Notification,
     NotificationPreference,
 )
+from zhengai.lib import clock
 from zhengai.monitoring.templatetags.monitoring_ui import format_value
 
 log = logging.getLogger(__name__)
@@ -88,13 +89,41 @@ _MEMO: list[dict] = []  # while `batched()` is active: recipients and channels a
 
 @contextmanager
 def batched() -> Iterator[None]:
-    """Many notify() calls in a row (the first evaluation opens thousands of alerts): look up each set of
-    recipients and each unit's robots once."""
+    """Many notify() calls in a row (an evaluation opens many items at once): look up each set of
+    recipients and each unit's robots once, and give each person one digest email for the lot instead
+    of one email per item; critical items (红色, escalated) still go out one by one at once."""
     _MEMO.append({})
     try:
         yield
     finally:
-        _MEMO.pop()
+        memo = _MEMO.pop()
+        burst = sorted(memo.get("burst", ()))
+        if burst:
+            at = memo.get("burst_at")
+            transaction.on_commit(lambda: burst_digests_send(user_ids=burst, now=at))
+
+
+def is_critical(alert: Alert, event: AlertEvent) -> bool:
+    """What never waits for a digest: a red tier, and anything escalated."""
+    return alert.tier == "红色" or alert.escalation_level >= 1 or event.kind == EventKind.ESCALATED
+
+
+def burst_digests_send(*, user_ids: list[int], now: dt.datetime | None = None) -> int:
+    """One digest email now for each person whose notifications of a bulk opening were held."""
+    now = now or clock.now()
+    local = timezone.localtime(now)
+    prefs = {p.user_id: p for p in NotificationPreference.objects.filter(user_id__in=user_ids)}
+    made = []
+    for user in get_user_model().objects.filter(pk__in=user_ids).order_by("pk"):
+        pref = prefs.get(user.pk) or NotificationPreference(user=user)
+        if pref.daily_digest:
+            continue  # they chose the daily digest: the held items wait for it
+        delivery = _digest_for(user, pref, now=now, local=local, daily=False)
+        if delivery is not None:
+            made.append(delivery)
+    if any(d.next_attempt_at <= now for d in made):
+        _send_after_commit()
+    return len(made)
 
 
 def recipients(alert: Alert, event: AlertEvent) -> list:
@@ -218,9 +247,12 @@ def _email_deliveries(notifications: list[Notification], *, alert: Alert, key: s
         pref = prefs.get(n.user_id) or NotificationPreference(user=n.user)
         if not (pref.email and n.user.email):
             continue
-        if pref.daily_digest:
+        if pref.daily_digest or (_MEMO and not is_critical(alert, n.event) if n.event_id else False):
             n.digest_pending = True
             held.append(n.pk)
+            if _MEMO and not pref.daily_digest:
+                _MEMO[-1].setdefault("burst", set()).add(n.user_id)
+                _MEMO[-1]["burst_at"] = max(now, _MEMO[-1].get("burst_at", now))
             continue
         deliveries.append(
             Delivery(
@@ -329,7 +361,9 @@ def digests_prepare(*, now: dt.datetime | None = None) -> list[Delivery]:
 
 
 @transaction.atomic
-def _digest_for(user, pref: NotificationPreference, *, now: dt.datetime, local: dt.datetime) -> Delivery | None:
+def _digest_for(
+    user, pref: NotificationPreference, *, now: dt.datetime, local: dt.datetime, daily: bool = True
+) -> Delivery | None:
     held = list(
         Notification.objects.select_for_update(of=("self",))
         .filter(user=user, digest_pending=True, created_at__lte=now)
@@ -347,7 +381,7 @@ def _digest_for(user, pref: NotificationPreference, *, now: dt.datetime, local: 
         user=user,
         target=user.email,
         payload=digest.as_payload(),
-        digest_date=local.date(),
+        digest_date=local.date() if daily else None,
         next_attempt_at=quiet_until(local, pref.quiet_start, pref.quiet_end) or now,
     )
 

@@ -384,6 +384,27 @@ def unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
+def to_handle_count(user) -> int:
+    """Items waiting for this person (the bell): those he is accountable for or assigned that are not yet
+    acknowledged or are overdue; for a department head also his units' escalated items; for the quality
+    office the items escalated to it and the requests to ignore."""
+    from zhengai.lib import clock
+
+    if not getattr(user, "is_authenticated", False) or user.role in (Role.STUDENT, Role.NONE) or user.is_read_only:
+        return 0
+    now = clock.now()
+    waiting = Q(status=AlertStatus.OPEN) | Q(deadline__lt=now)
+    q = Q(assignee_id=user.pk)
+    if user.teacher_id:
+        q |= Q(owner_teacher_id=user.teacher_id)
+    q &= waiting
+    if user.role == Role.DEPARTMENT_HEAD and user.org_unit_id:
+        q |= Q(owner_unit_id__in=unit_and_descendants(user.org_unit), escalation_level__gte=1)
+    if user.is_superuser or user.role == Role.QUALITY_OFFICE:
+        q |= Q(escalation_level__gte=2) | Q(ignore_requested_by__isnull=False)
+    return privacy.filter_visible(Alert.objects.filter(q, status__in=ACTIVE), user).count()
+
+
 def inbox(user, *, unread_only: bool = False) -> QuerySet[Notification]:
     rows = Notification.objects.filter(user=user)
     if unread_only:

@@ -256,3 +256,37 @@ def test_lists_open_worst_first(indicators, client_for):
     evaluate(indicators, {("T-GK", ZHAO): 3, ("T-GK", QIAN): 7, ("T-KQ", QIAN): 7})
     page = client_for("officer").get(reverse("alerts:mine")).context["page"]
     assert [a.entity_key for a in page] == [QIAN, ZHAO]  # 红色 · 2 signals before 黄色 · 1 signal
+
+
+def test_many_items_at_once_reach_a_person_as_one_digest_and_red_ones_at_once(
+    indicators, cast, settings, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from zhengai.alerts.models import Delivery
+    from zhengai.alerts.notifications import deliveries_send_due
+    from zhengai.alerts.selectors import to_handle_count
+    from zhengai.org.models import Student
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    adviser = cast.user("teacher")
+    adviser.email = "lina@college.edu.cn"
+    adviser.save()
+    many = [f"2023019{n:03d}" for n in range(8)]
+    Student.objects.bulk_create(
+        Student(student_no=no, name=f"学生{n}", gender="1", major=cast.software, school_class=cast.soft2301,
+                cohort=2023, status=StudentStatus.ENROLLED)
+        for n, no in enumerate(many)
+    )  # fmt: skip
+    AlertSettings.objects.update(class_case_share=100)  # no class alert here
+    with django_capture_on_commit_callbacks(execute=True):
+        evaluate(indicators, {**{("T-GK", no): 3 for no in many[:7]}, ("T-GK", many[7]): 7})
+    deliveries_send_due(now=NOW)
+    to_adviser = [m for m in mail.outbox if m.to == ["lina@college.edu.cn"]]
+    # One digest listing the seven 黄色 cases, and the one 红色 case on its own.
+    assert len(to_adviser) == 2
+    digest = next(m for m in to_adviser if "汇总" in m.subject)
+    assert sum(no in digest.body or f"学生{n}" in digest.body for n, no in enumerate(many[:7])) == 7
+    assert Delivery.objects.filter(user=adviser).count() == 2
+    # The bell counts the items waiting for him, not the messages.
+    assert to_handle_count(adviser) == 8
