@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 
 
@@ -5,3 +7,14 @@ class DatacenterConfig(AppConfig):
     name = "zhengai.datacenter"
     label = "datacenter"
     verbose_name = "数据中心"
+
+    def ready(self) -> None:
+        from zhengai.scheduler.registry import register
+
+        # Each source's own “同步周期（分钟）” decides whether it is due; this only looks every minute.
+        register(
+            name="datacenter.sources_sync_due",
+            label="同步到期的数据库数据源",
+            every=dt.timedelta(minutes=1),
+            func="zhengai.datacenter.sync.source_sync_due",
+        )
