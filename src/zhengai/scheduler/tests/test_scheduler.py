@@ -147,3 +147,12 @@ def test_worker_batch_runs_one_round_of_the_due_jobs_then_the_queue(job):
     ran = {s.name: s for s in JobState.objects.all()}
     assert set(ran) >= {"alerts.escalate_overdue", "alerts.deliveries_send_due", "datacenter.sources_sync_due"}
     assert all(s.last_succeeded_at == T0 and not s.last_error for s in ran.values())
+
+
+@pytest.mark.django_db
+def test_the_admin_lists_job_states_with_their_next_round(admin_client, flaky):
+    with clock.frozen(T0):
+        jobs_run_due(worker="worker-a", jobs=[flaky])
+    page = admin_client.get("/admin/scheduler/jobstate/")
+    assert page.status_code == 200
+    assert "会出错的任务" in page.content.decode()
