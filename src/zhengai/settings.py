@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "zhengai.audit",
+    "zhengai.scheduler",
     "zhengai.org",
     "zhengai.accounts",
     "zhengai.datacenter",
@@ -116,6 +117,8 @@ TASKS = {
 }
 
 EMAIL_BACKEND = env_str("ZHENGAI_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# The folder django.core.mail.backends.filebased.EmailBackend writes each email into (one file per message).
+EMAIL_FILE_PATH = env_path("ZHENGAI_EMAIL_FILE_PATH", DATA_DIR / "mail")
 # Uploaded files (attachments of alerts); served through views that check the user's scope.
 MEDIA_ROOT = env_path("ZHENGAI_MEDIA_DIR", DATA_DIR / "media")
 ZHENGAI_BASE_URL = env_str("ZHENGAI_BASE_URL", "http://127.0.0.1:8000")  # links in emails and robot messages
@@ -135,3 +138,7 @@ LOGGING = {
 
 # Re-evaluate the indicators a committed import batch can have changed (only its entities and periods).
 ZHENGAI_REALTIME_ENABLED = env_bool("ZHENGAI_REALTIME_ENABLED", True)
+
+# `zhengai serve` runs the task worker and the scheduler in its own process. Turn it off where a
+# separate `zhengai worker` runs (several web processes, or a worker on another machine).
+ZHENGAI_SERVE_WORKER = env_bool("ZHENGAI_SERVE_WORKER", True)

@@ -1,3 +1,5 @@
+import datetime as dt
+
 from django.apps import AppConfig
 
 
@@ -11,3 +13,13 @@ class DatacenterConfig(AppConfig):
         from zhengai.lib import status
 
         status.register("data center", status_line, order=10)
+
+        from zhengai.scheduler.registry import register
+
+        # Each source's own “同步周期（分钟）” decides whether it is due; this only looks every minute.
+        register(
+            name="datacenter.sources_sync_due",
+            label="同步到期的数据库数据源",
+            every=dt.timedelta(minutes=1),
+            func="zhengai.datacenter.sync.source_sync_due",
+        )

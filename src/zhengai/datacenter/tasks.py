@@ -1,7 +1,7 @@
 """Background work of the data center, run by `zhengai worker` (django-tasks, database backend).
 
-django-tasks has no clock: `source_sync_due_task` runs when something enqueues it. `zhengai watch`
-syncs the due sources on every round itself, and cron can run `zhengai sync --due`.
+Due database sources are synced by the scheduler of `zhengai worker` (a periodic job, see apps.py);
+`source_sync_due_task` is there for whoever wants a round now.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from zhengai.datacenter.models import ImportRun, SourceSystem
+from zhengai.lib import clock
 
 
 @task()
@@ -32,4 +33,4 @@ def source_sync_due_task() -> list[int]:
     """Sync the database sources whose schedule has come round; returns the ids of the runs."""
     from zhengai.datacenter.sync import source_sync_due
 
-    return [run.pk for run in source_sync_due()]
+    return [run.pk for run in source_sync_due(now=clock.now())]

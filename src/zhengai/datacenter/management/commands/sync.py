@@ -18,9 +18,8 @@ HELP = """同步数据库数据源：按字段映射逐表读取源数据库，�
   zhengai sync jiaowu --table grades
   zhengai sync --due              同步所有“同步周期（分钟）”已到的数据库数据源
 
-后台任务进程（zhengai worker）没有定时功能，定时同步请任选其一：
-  * 在 crontab 中每 5 分钟运行一次：*/5 * * * *  zhengai sync --due
-  * 运行 zhengai watch：它每一轮扫描投放目录，并同步到期的数据库数据源
+后台任务进程（zhengai worker，以及默认自带后台任务的 zhengai serve）每分钟检查一次，
+按各数据源的“同步周期（分钟）”自动同步，无需 cron；zhengai watch 每一轮也会同步到期的数据源。
 两个进程同时同步同一个数据源时，同一张表不会被重复导入。
 有批次被拒收或出错时，命令以状态 1 退出（cron 会把输出发给管理员）。"""
 
