@@ -49,6 +49,8 @@ class AlertFilterForm(forms.Form):
         label="数据恢复", required=False, choices=[("", "全部"), ("no", "仍异常"), ("yes", "已恢复正常")]
     )
     unverified = forms.BooleanField(label="只看阈值未核实", required=False)
+    klass = forms.CharField(label="班级", required=False, max_length=32, widget=forms.HiddenInput)
+    major = forms.CharField(label="专业", required=False, max_length=32, widget=forms.HiddenInput)
     overdue = forms.BooleanField(label="只看超期", required=False)
     mine_only = forms.BooleanField(label="只看我负责的", required=False)
     sort = forms.ChoiceField(label="排序", required=False, choices=list(SORTS.items()), widget=forms.HiddenInput)

@@ -338,7 +338,7 @@ def _digest_item(n: Notification) -> Message:
 
 def digests_prepare(*, now: dt.datetime | None = None) -> list[Delivery]:
     """One digest email per user per day, from their held notifications, once their digest time has come."""
-    now = now or timezone.now()
+    now = now or clock.now()
     local = timezone.localtime(now)
     today = local.date()
     user_ids = set(
@@ -388,7 +388,7 @@ def _digest_for(
 
 def digests_send(*, now: dt.datetime | None = None, timeout: float = TIMEOUT) -> dict[str, int]:
     """Make the digests that are due and send those not held by quiet hours."""
-    now = now or timezone.now()
+    now = now or clock.now()
     made = digests_prepare(now=now)
     counts = Counter(digests=len(made))
     for delivery in made:
@@ -403,7 +403,7 @@ def digests_send(*, now: dt.datetime | None = None, timeout: float = TIMEOUT) ->
 def deliveries_send_due(*, now: dt.datetime | None = None, timeout: float = TIMEOUT) -> dict[str, int]:
     """Send every delivery whose time has come; all due messages for one robot go out as one. Returns
     counts of deliveries: sent, failed (will be retried), gave_up, cancelled."""
-    now = now or timezone.now()
+    now = now or clock.now()
     counts: Counter = Counter()
     due = Delivery.objects.filter(status__in=OPEN, next_attempt_at__lte=now).order_by("next_attempt_at", "id")
     for channel_id in set(due.filter(channel__isnull=False).values_list("channel_id", flat=True)):
@@ -421,7 +421,7 @@ def deliveries_send_due(*, now: dt.datetime | None = None, timeout: float = TIME
 
 def delivery_send(*, delivery: Delivery, now: dt.datetime | None = None, timeout: float = TIMEOUT) -> Delivery:
     """Send one delivery now, whatever its schedule (e.g. “重新发送” on one that gave up)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     if delivery.status in (DeliveryStatus.SENT, DeliveryStatus.CANCELLED):
         return delivery
     if delivery.status == DeliveryStatus.SENDING and delivery.next_attempt_at and delivery.next_attempt_at > now:

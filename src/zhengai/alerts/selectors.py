@@ -28,9 +28,11 @@ from zhengai.alerts.models import Alert, AlertSettings, AlertSignal, Notificatio
 from zhengai.indicators.choices import OUTCOME_COLORS, EntityKind
 from zhengai.indicators.declarations import LEVELS, SYSTEMS
 from zhengai.indicators.selectors import threshold_in_force
+from zhengai.lib import clock
 from zhengai.monitoring import history
 from zhengai.monitoring.models import IndicatorState
 from zhengai.monitoring.templatetags.monitoring_ui import scale
+from zhengai.org import entities
 from zhengai.org.models import OrgUnit
 
 TIER_COLOURS = {Tier.BLUE: "blue", Tier.YELLOW: "yellow", Tier.ORANGE: "orange", Tier.RED: "red"}
@@ -136,7 +138,7 @@ def _status_rank():
 
 def filter_alerts(alerts: QuerySet[Alert], filters: dict, *, now: dt.datetime | None = None) -> QuerySet[Alert]:
     """The list's filters (already cleaned by the filter form) and its order."""
-    now = now or timezone.now()
+    now = now or clock.now()
     status = filters.get("status") or ""
     if status == "active":
         alerts = alerts.filter(status__in=ACTIVE)
@@ -148,6 +150,18 @@ def filter_alerts(alerts: QuerySet[Alert], filters: dict, *, now: dt.datetime | 
         alerts = alerts.filter(Q(kind="alert", recovered_evaluations__gt=0) | Q(kind="case", open_signals=0))
     elif filters.get("recovered") == "no":
         alerts = alerts.filter(Q(kind="alert", recovered_evaluations=0) | Q(kind="case", open_signals__gt=0))
+    if filters.get("klass"):
+        students = entities.members("student", on=now.date()).filter(school_class__code=filters["klass"])
+        alerts = alerts.filter(
+            Q(entity_kind="class", entity_key=filters["klass"])
+            | Q(entity_kind="student", entity_key__in=students.values_list("student_no", flat=True))
+        )
+    if filters.get("major"):
+        students = entities.members("student", on=now.date()).filter(major__code=filters["major"])
+        alerts = alerts.filter(
+            Q(entity_kind="major", entity_key=filters["major"])
+            | Q(entity_kind="student", entity_key__in=students.values_list("student_no", flat=True))
+        )
     if filters.get("unverified"):
         alerts = alerts.filter(unverified=True)
     for name, column in (
@@ -262,7 +276,7 @@ class Overview:
 
 
 def overview(alerts: QuerySet[Alert], *, now: dt.datetime | None = None) -> Overview:
-    now = now or timezone.now()
+    now = now or clock.now()
     active = alerts.filter(status__in=ACTIVE)
     cells = {
         (r["indicator__system"], r["indicator__level"]): r["n"]
@@ -388,8 +402,6 @@ def to_handle_count(user) -> int:
     """Items waiting for this person (the bell): those he is accountable for or assigned that are not yet
     acknowledged or are overdue; for a department head also his units' escalated items; for the quality
     office the items escalated to it and the requests to ignore."""
-    from zhengai.lib import clock
-
     if not getattr(user, "is_authenticated", False) or user.role in (Role.STUDENT, Role.NONE) or user.is_read_only:
         return 0
     now = clock.now()

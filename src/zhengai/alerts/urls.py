@@ -9,6 +9,7 @@ urlpatterns = [
     path("bulk/", views.bulk, name="bulk"),
     path("overview/", views.overview, name="overview"),
     path("unit/<str:code>/", views.unit, name="unit"),
+    path("unit/<str:code>/summary/", views.summary, name="summary"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read-all/", views.inbox_read_all, name="inbox_read_all"),
     path("inbox/<int:pk>/", views.notification_open, name="notification_open"),

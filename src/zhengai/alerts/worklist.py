@@ -13,7 +13,9 @@ planted on first page k/n`
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from django.db.models import Q
 from django.utils import timezone
@@ -110,3 +112,86 @@ def status_line() -> str:
         f"open {unit + cases} (unit {unit}, student cases {cases} for {students} current students = {share:.1f}%), "
         f"leavers {leavers(today=today)}, opened in range {opened_in_range()}, planted on first page {k}/{n}"
     )
+
+
+# ------------------------------------------------------------------------------------------ department summary
+
+
+@dataclass
+class SummaryRow:
+    key: str
+    label: str
+    open: int = 0
+    new_week: int = 0
+    overdue: int = 0
+    url: str = ""
+
+
+@dataclass
+class Summary:
+    as_of: object
+    total: SummaryRow
+    by_indicator: list[SummaryRow] = field(default_factory=list)
+    by_class: list[SummaryRow] = field(default_factory=list)
+    by_major: list[SummaryRow] = field(default_factory=list)
+
+
+def _bump(rows: dict[str, SummaryRow], key: str, label: str, *, new: bool, overdue: bool) -> None:
+    row = rows.setdefault(key, SummaryRow(key, label))
+    row.open += 1
+    row.new_week += new
+    row.overdue += overdue
+
+
+def _worst(rows: dict[str, SummaryRow]) -> list[SummaryRow]:
+    return sorted(rows.values(), key=lambda r: (-r.overdue, -r.open, -r.new_week, r.label))
+
+
+def unit_summary(alerts, *, now) -> Summary:
+    """A department's open items by indicator (a case counts under each of its open signals), by class and
+    by major: open, new this week, overdue; worst first."""
+    week_ago = now - dt.timedelta(days=7)
+    active = list(
+        alerts.filter(status__in=ACTIVE_STATUSES).values(
+            "pk", "kind", "indicator__code", "indicator__name", "entity_kind", "entity_key", "opened_at", "deadline"
+        )
+    )
+    case_ids = [a["pk"] for a in active if a["kind"] == ItemKind.CASE]
+    signals: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    for alert_id, code, name in AlertSignal.objects.filter(alert_id__in=case_ids, recovered_at=None).values_list(
+        "alert_id", "indicator__code", "indicator__name"
+    ):
+        signals[alert_id].append((code, name))
+    students = [a["entity_key"] for a in active if a["entity_kind"] == "student"]
+    where = entities.placement(students) if students else {}
+    classes = {c: n for c, (n, _size) in entities.class_sizes(
+        {p[0] for p in where.values()} | {a["entity_key"] for a in active if a["entity_kind"] == "class"},
+        on=timezone.localtime(now).date(),
+    ).items()}  # fmt: skip
+    majors = entities.major_names()
+    total = SummaryRow("", "合计")
+    by_indicator: dict[str, SummaryRow] = {}
+    by_class: dict[str, SummaryRow] = {}
+    by_major: dict[str, SummaryRow] = {}
+    for a in active:
+        new, overdue = a["opened_at"] >= week_ago, a["deadline"] < now
+        total.open, total.new_week, total.overdue = total.open + 1, total.new_week + new, total.overdue + overdue
+        if a["kind"] == ItemKind.CASE:
+            for code, name in signals.get(a["pk"], []):
+                _bump(by_indicator, code, name, new=new, overdue=overdue)
+        elif a["indicator__code"]:
+            _bump(by_indicator, a["indicator__code"], a["indicator__name"], new=new, overdue=overdue)
+        else:
+            _bump(by_indicator, "cases", "班级学生预警集中", new=new, overdue=overdue)
+        cls, major = None, None
+        if a["entity_kind"] == "student":
+            cls, major = where.get(a["entity_key"], (None, None))
+        elif a["entity_kind"] == "class":
+            cls = a["entity_key"]
+        elif a["entity_kind"] == "major":
+            major = a["entity_key"]
+        if cls:
+            _bump(by_class, cls, classes.get(cls, cls), new=new, overdue=overdue)
+        if major:
+            _bump(by_major, major, majors.get(major, major), new=new, overdue=overdue)
+    return Summary(now, total, _worst(by_indicator), _worst(by_class), _worst(by_major))

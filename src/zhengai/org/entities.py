@@ -258,3 +258,18 @@ def class_sizes(class_codes: Iterable[str], *, on: dt.date) -> dict[str, tuple[s
     for code, n in current.values_list("school_class__code").annotate(n=models.Count("id")).order_by():
         sizes[code] = n
     return {code: (names.get(code, code), sizes[code]) for code in codes}
+
+
+def placement(student_keys: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """Student number → (class code, major code)."""
+    out: dict[str, tuple[str, str]] = {}
+    for chunk in _chunks(sorted(set(student_keys))):
+        rows = Student.objects.filter(student_no__in=chunk).values_list(
+            "student_no", "school_class__code", "major__code"
+        )
+        out.update({key: (cls, major) for key, cls, major in rows})
+    return out
+
+
+def major_names() -> dict[str, str]:
+    return dict(Major.objects.values_list("code", "name"))

@@ -10,13 +10,13 @@ from dataclasses import dataclass
 
 import numpy as np
 import pyarrow as pa
-from django.utils import timezone
 
 from zhengai.alerts.choices import ACTIVE_STATUSES, AlertStatus, Severity
 from zhengai.alerts.models import Alert, AlertRule
 from zhengai.alerts.rules.definition import Entry, _clean, _fmt, history_window, judge, validate
 from zhengai.alerts.services import alert_count_recovery, alert_raise
 from zhengai.indicators.choices import Outcome
+from zhengai.lib import clock
 from zhengai.monitoring.history import history_read
 from zhengai.monitoring.models import EvaluationRun
 
@@ -155,7 +155,7 @@ def alert_rules_apply(*, run: EvaluationRun, now: dt.datetime | None = None) -> 
     where it no longer fires, an active rule alert counts one more evaluation back in range. A rule
     that cannot be judged fires nothing and keeps the reason in `AlertRule.last_error`.
     """
-    now = now or timezone.now()
+    now = now or clock.now()
     counts = dict.fromkeys(("rules", "broken", "fired", "opened", "updated", "recovered", "not_judged"), 0)
     rules = AlertRule.objects.filter(enabled=True).select_related("indicator").order_by("indicator_id", "pk")
     if run.indicator_codes:

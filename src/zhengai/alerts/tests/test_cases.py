@@ -23,6 +23,7 @@ from zhengai.alerts.services import (
 from zhengai.alerts.worklist import leavers, opened_in_range
 from zhengai.audit.models import AuditRecord
 from zhengai.indicators.services import indicator_create
+from zhengai.lib import clock
 from zhengai.monitoring.choices import RunStatus
 from zhengai.monitoring.models import EvaluationRun, IndicatorState
 from zhengai.org.choices import StudentStatus
@@ -290,3 +291,18 @@ def test_many_items_at_once_reach_a_person_as_one_digest_and_red_ones_at_once(
     assert Delivery.objects.filter(user=adviser).count() == 2
     # The bell counts the items waiting for him, not the messages.
     assert to_handle_count(adviser) == 8
+
+
+def test_a_department_summary_counts_open_new_and_overdue_by_indicator_class_and_major(indicators, client_for):
+    evaluate(indicators, {("T-GK", ZHAO): 3, ("T-KQ", ZHAO): 7, ("T-GK", QIAN): 4})
+    Alert.objects.filter(entity_key=QIAN).update(deadline=NOW - dt.timedelta(days=1))
+    head = client_for("head_a")
+    with clock.frozen(NOW + dt.timedelta(hours=1)):
+        found = head.get(reverse("alerts:summary", args=["xxgc"])).context["found"]
+    assert (found.total.open, found.total.overdue) == (2, 1)
+    assert [(r.key, r.open, r.overdue) for r in found.by_indicator] == [("T-GK", 2, 1), ("T-KQ", 1, 0)]
+    assert [(r.key, r.label, r.open) for r in found.by_class] == [("RJ2301", "软件2301", 2)]
+    assert [(r.key, r.open) for r in found.by_major] == [("510203", 2)]
+    listed = head.get(reverse("alerts:unit", args=["xxgc"]) + "?klass=RJ2301").context["page"]
+    assert {a.entity_key for a in listed} == {ZHAO, QIAN}
+    assert client_for("outsider").get(reverse("alerts:summary", args=["xxgc"])).status_code == 404

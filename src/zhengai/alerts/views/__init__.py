@@ -10,6 +10,7 @@ from zhengai.alerts.views.inbox import inbox, inbox_read_all, notification_open,
 from zhengai.alerts.views.lists import bulk, mine, unit
 from zhengai.alerts.views.overview import overview
 from zhengai.alerts.views.policy import alert_settings
+from zhengai.alerts.views.summary import summary
 
 __all__ = [
     "act",
@@ -24,5 +25,6 @@ __all__ = [
     "notification_read",
     "overview",
     "preferences",
+    "summary",
     "unit",
 ]

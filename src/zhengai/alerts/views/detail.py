@@ -11,7 +11,6 @@ from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from zhengai.accounts.choices import Role
@@ -22,6 +21,7 @@ from zhengai.alerts.views.access import alert_or_404, may_act
 from zhengai.alerts.views.presentation import badges
 from zhengai.indicators.choices import EntityKind
 from zhengai.indicators.declarations import LEVELS, SYSTEMS
+from zhengai.lib import clock
 from zhengai.monitoring.selectors import org_unit_names, period_label
 
 
@@ -66,7 +66,7 @@ def _forms(request: HttpRequest, alert: Alert, bound: dict[str, object]) -> dict
 
 
 def _page(request: HttpRequest, alert: Alert, bound: dict[str, object] | None = None) -> HttpResponse:
-    now = timezone.now()
+    now = clock.now()
     names = org_unit_names()
     needed = selectors.recovery_needed()
     events = alert.events.select_related("actor")

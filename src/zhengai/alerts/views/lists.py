@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import Resolver404, resolve, reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
@@ -18,6 +17,7 @@ from zhengai.alerts import forms, selectors
 from zhengai.alerts.services import alerts_bulk
 from zhengai.alerts.views.access import may_bulk
 from zhengai.alerts.views.presentation import badges
+from zhengai.lib import clock
 from zhengai.lib.web import is_htmx, paginate
 from zhengai.org.models import OrgUnit
 
@@ -35,7 +35,7 @@ def _listing(request: HttpRequest, alerts, *, title: str, list_url: str, unit: O
         personal=college_wide or unit is not None or request.user.role == Role.DEPARTMENT_HEAD,
     )
     filters = {**form.filters(), "user": request.user}
-    now = timezone.now()
+    now = clock.now()
     page = paginate(request, selectors.filter_alerts(alerts, filters, now=now))
     context = {
         "title": title,

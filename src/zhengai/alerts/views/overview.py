@@ -5,19 +5,19 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from zhengai.alerts import selectors
 from zhengai.alerts.models import Alert
 from zhengai.alerts.views.access import college_wide_only
 from zhengai.alerts.views.presentation import badges, duration_text
+from zhengai.lib import clock
 
 
 @require_GET
 @college_wide_only
 def overview(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
+    now = clock.now()
     found = selectors.overview(Alert.objects.all(), now=now)
     for row in [*found.units, found.total]:
         row.mean_ack_text = duration_text(row.mean_ack)

@@ -18,9 +18,8 @@ import hashlib
 import hmac
 import urllib.parse
 
-from django.utils import timezone
-
 from zhengai.alerts.channels.base import DeliveryError, post_json
+from zhengai.lib import clock
 
 
 def sign(secret: str, timestamp_ms: int) -> str:
@@ -35,7 +34,7 @@ def signed_url(url: str, secret: str, now: dt.datetime) -> str:
 
 
 def send(*, target: str, secret: str, body: dict, timeout: float, now: dt.datetime | None = None) -> None:
-    url = signed_url(target, secret, now or timezone.now()) if secret else target
+    url = signed_url(target, secret, now or clock.now()) if secret else target
     answer = post_json(url, body, timeout=timeout)
     if answer.get("errcode") != 0:
         raise DeliveryError(f"钉钉返回错误 {answer.get('errcode')}：{answer.get('errmsg', '')}")

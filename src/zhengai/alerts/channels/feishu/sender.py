@@ -16,9 +16,8 @@ import datetime as dt
 import hashlib
 import hmac
 
-from django.utils import timezone
-
 from zhengai.alerts.channels.base import DeliveryError, post_json
+from zhengai.lib import clock
 
 
 def sign(secret: str, timestamp: int) -> str:
@@ -28,7 +27,7 @@ def sign(secret: str, timestamp: int) -> str:
 
 def send(*, target: str, secret: str, body: dict, timeout: float, now: dt.datetime | None = None) -> None:
     if secret:
-        timestamp = int((now or timezone.now()).timestamp())
+        timestamp = int((now or clock.now()).timestamp())
         body = {"timestamp": str(timestamp), "sign": sign(secret, timestamp), **body}
     answer = post_json(target, body, timeout=timeout)
     code = answer.get("code", answer.get("StatusCode"))
