@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from zhengai.alerts.choices import AlertStatus, ItemKind, Severity
+from zhengai.alerts.choices import AlertStatus, ItemKind, PolicyMode, Severity
 from zhengai.alerts.models import AlertSettings, NotificationPreference
 from zhengai.alerts.selectors import SORTS
 from zhengai.indicators.declarations import LEVELS, SYSTEMS
@@ -268,11 +268,30 @@ class PreferenceForm(forms.ModelForm):
 class AlertSettingsForm(forms.ModelForm):
     class Meta:
         model = AlertSettings
-        fields = ["warn_days", "failed_days", "red_days", "escalate_after_days", "recovery_evaluations", "quality_unit"]
+        fields = [
+            "warn_days",
+            "failed_days",
+            "red_days",
+            "escalate_after_days",
+            "recovery_evaluations",
+            "quality_unit",
+            "daily_capacity",
+            "case_min_signals",
+            "class_case_share",
+        ]
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        for name in ("warn_days", "failed_days", "red_days", "escalate_after_days", "recovery_evaluations"):
+        for name in (
+            "warn_days",
+            "failed_days",
+            "red_days",
+            "escalate_after_days",
+            "recovery_evaluations",
+            "daily_capacity",
+            "case_min_signals",
+            "class_case_share",
+        ):
             self.fields[name].min_value = 1
             self.fields[name].widget.attrs.update(min=1, max=365)
             self.fields[name].validators.append(_at_least_one)
@@ -286,3 +305,9 @@ class AlertSettingsForm(forms.ModelForm):
 def _at_least_one(value: int) -> None:
     if value is not None and value < 1:
         raise forms.ValidationError("至少为 1")
+
+
+class PolicyForm(forms.Form):
+    indicator = forms.CharField(max_length=32, widget=forms.HiddenInput)
+    mode = forms.ChoiceField(label="处理方式", choices=PolicyMode.choices)
+    note = forms.CharField(label="说明", required=False, max_length=200)

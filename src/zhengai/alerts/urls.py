@@ -16,6 +16,7 @@ urlpatterns = [
     path("inbox/<int:pk>/read/", views.notification_read, name="notification_read"),
     path("preferences/", views.preferences, name="preferences"),
     path("settings/", views.alert_settings, name="settings"),
+    path("settings/policies/", views.policies, name="policies"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/attachments/<int:event_id>/", views.attachment, name="attachment"),
     path("<int:pk>/<str:action>/", views.act, name="act"),

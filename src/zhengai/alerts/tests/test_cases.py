@@ -306,3 +306,17 @@ def test_a_department_summary_counts_open_new_and_overdue_by_indicator_class_and
     listed = head.get(reverse("alerts:unit", args=["xxgc"]) + "?klass=RJ2301").context["page"]
     assert {a.entity_key for a in listed} == {ZHAO, QIAN}
     assert client_for("outsider").get(reverse("alerts:summary", args=["xxgc"])).status_code == 404
+
+
+def test_the_quality_office_sets_an_indicators_policy_on_its_page(indicators, client_for):
+    officer = client_for("officer")
+    page = officer.get(reverse("alerts:policies") + "?level=student")
+    assert page.status_code == 200 and "汇总（并入对象本学期的学生预警）" in page.content.decode()
+    officer.post(reverse("alerts:policies"), {"indicator": "T-KQ", "mode": "monitor", "note": "只看趋势"})
+    evaluate(indicators, {("T-KQ", ZHAO): 12})
+    assert not Alert.objects.exists()
+    assert "仅监测（只记录）" in officer.get(reverse("alerts:policies")).content.decode()
+    assert (
+        client_for("teacher").post(reverse("alerts:policies"), {"indicator": "T-KQ", "mode": "alert"}).status_code
+        == 403
+    )

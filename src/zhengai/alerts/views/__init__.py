@@ -9,6 +9,7 @@ from zhengai.alerts.views.detail import act, attachment, detail
 from zhengai.alerts.views.inbox import inbox, inbox_read_all, notification_open, notification_read, preferences
 from zhengai.alerts.views.lists import bulk, mine, unit
 from zhengai.alerts.views.overview import overview
+from zhengai.alerts.views.policies import policies
 from zhengai.alerts.views.policy import alert_settings
 from zhengai.alerts.views.summary import summary
 
@@ -24,6 +25,7 @@ __all__ = [
     "notification_open",
     "notification_read",
     "overview",
+    "policies",
     "preferences",
     "summary",
     "unit",
