@@ -79,6 +79,20 @@ class Line:
                 return np.isclose(values, self.value, rtol=1e-12, atol=1e-12)
             return (values >= self.value) & (values <= (self.high if self.high is not None else self.value))
 
+    def deviation(self, value: float) -> float:
+        """Distance from the target, signed: from the nearest edge of a range (0 inside it), else from the
+        value (218 against 240～640 is −22, not −222)."""
+        if self.op == Comparison.BETWEEN and self.high is not None:
+            return value - self.value if value < self.value else (value - self.high if value > self.high else 0.0)
+        return value - self.value
+
+    def deviation_array(self, values: np.ndarray) -> np.ndarray:
+        if self.op == Comparison.BETWEEN and self.high is not None:
+            below, above = values - self.value, values - self.high
+            inside = np.where(np.isnan(values), np.nan, 0.0)
+            return np.where(values < self.value, below, np.where(values > self.high, above, inside))
+        return values - self.value
+
     @property
     def anchor(self) -> float:
         """The number a deviation is measured from (the middle of a range)."""
@@ -119,7 +133,7 @@ class Thresholds:
 @dataclass(frozen=True)
 class Judgement:
     outcome: Outcome
-    deviation: float | None  # value − target (signed), None without a target or a value
+    deviation: float | None  # value − target (signed; from the nearest edge of a range), None without one
     tier: str = ""
 
 
@@ -138,7 +152,7 @@ def evaluate(value: float | None, thresholds: Thresholds) -> Judgement:
         outcome = Outcome.WARN
     else:
         outcome = Outcome.PASSED
-    deviation = value - thresholds.target.anchor if thresholds.target is not None else None
+    deviation = thresholds.target.deviation(value) if thresholds.target is not None else None
     return Judgement(outcome, deviation, tier)
 
 
@@ -161,7 +175,8 @@ def evaluate_array(values: np.ndarray, thresholds: Thresholds) -> tuple[np.ndarr
     code[missing] = 0
     outcomes = OUTCOME_CODES[code]
     if thresholds.target is not None:
-        deviation = values - thresholds.target.anchor
+        with np.errstate(invalid="ignore"):
+            deviation = thresholds.target.deviation_array(values)
     else:
         deviation = np.full(len(values), np.nan)
     tiers = np.full(len(values), "", dtype=object)

@@ -111,3 +111,12 @@ def test_the_array_form_gives_exactly_what_evaluate_gives(thresholds):
         j = evaluate(v, thresholds)
         assert (o, t) == (j.outcome.value, j.tier)
         assert (math.isnan(d) and j.deviation is None) or d == j.deviation
+
+
+def test_deviation_is_measured_from_the_nearest_edge_of_a_target_range():
+    thresholds = Thresholds(target=Line("between", 240, 640))
+    assert evaluate(218, thresholds).deviation == -22
+    assert evaluate(700, thresholds).deviation == 60
+    assert evaluate(400, thresholds).deviation == 0
+    _outcomes, deviations, _tiers = evaluate_array(np.array([218.0, 700.0, 400.0, np.nan]), thresholds)
+    assert deviations[:3].tolist() == [-22, 60, 0] and np.isnan(deviations[3])
