@@ -32,10 +32,21 @@ def scale(value: float | None, unit: str) -> float | None:
     return value * 100 if unit == "%" else value
 
 
+def yes_no(unit: str) -> tuple[str, str] | None:
+    """A yes/no indicator declares its two words as its unit, e.g. ``已落实|未落实`` (1 = the first)."""
+    if "|" in (unit or ""):
+        yes, _, no = unit.partition("|")
+        return yes, no
+    return None
+
+
 def format_value(value: float | None, unit: str = "", precision: int = 2, *, with_unit: bool = True) -> str:
     shown = scale(value, unit)
     if shown is None:
         return "—"
+    words = yes_no(unit)
+    if words is not None:
+        return words[0] if shown >= 0.5 else words[1]
     if unit == "%":
         return f"{shown:.1f}%" if with_unit else f"{shown:.1f}"
     text = _number(shown, precision)
@@ -44,7 +55,7 @@ def format_value(value: float | None, unit: str = "", precision: int = 2, *, wit
 
 def format_deviation(deviation: float | None, unit: str = "", precision: int = 2) -> str:
     shown = scale(deviation, unit)
-    if shown is None:
+    if shown is None or yes_no(unit) is not None:
         return "—"
     sign = "+" if shown > 0 else ("−" if shown < 0 else "±")
     if unit == "%":
@@ -67,6 +78,9 @@ def format_line(line: Line | None, unit: str = "") -> str:
     """≥ 60% · ≤ 18 · 16～18 (a threshold line, in the unit the values are shown in)"""
     if line is None:
         return ""
+    words = yes_no(unit)
+    if words is not None:  # a yes/no line says which word is required
+        return f"应为{words[0] if line.holds(1.0) and not line.holds(0.0) else words[1]}"
     if line.op == Comparison.BETWEEN:
         return f"{_bound(line.value, unit)}～{_bound(line.high, unit)}"
     return f"{Comparison(line.op).label} {_bound(line.value, unit)}"

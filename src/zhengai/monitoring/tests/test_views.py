@@ -683,3 +683,15 @@ def test_a_broken_definition_is_reported_on_the_indicator_page(client_for, stand
     response = client_for("officer").get(reverse("monitoring:indicator", args=["ZY-SSB"]))
     assert response.status_code == 200
     assert "该指标的定义有误" in response.content.decode()
+
+
+def test_a_yes_no_indicator_shows_its_words_not_numbers():
+    from zhengai.monitoring.templatetags.monitoring_ui import format_deviation, format_value
+
+    assert (format_value(1.0, "已落实|未落实"), format_value(0.0, "已落实|未落实")) == ("已落实", "未落实")
+    assert format_value(None, "已落实|未落实") == "—" and format_deviation(-1.0, "已落实|未落实") == "—"
+    assert format_value(0.8, "%") == "80.0%"
+    from zhengai.indicators.thresholds import Line
+    from zhengai.monitoring.templatetags.monitoring_ui import format_line
+
+    assert format_line(Line(">=", 1), "已落实|未落实") == "应为已落实"
