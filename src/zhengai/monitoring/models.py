@@ -17,7 +17,9 @@ from zhengai.monitoring.choices import RunStatus
 
 class EvaluationRun(models.Model):
     status = models.CharField("状态", max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
-    engine = models.CharField("计算引擎", max_length=16, default="duckdb")
+    engine = models.CharField(
+        "计算引擎", max_length=16, default="duckdb", choices=[("duckdb", "DuckDB（本机）"), ("spark", "Spark（集群）")]
+    )
     indicator_codes = models.JSONField("指标", default=list, blank=True, help_text="空 = 全部启用的指标")
     periods = models.JSONField("周期", default=list, blank=True, help_text="空 = 已开始的全部周期")
     since = models.DateField("自此日期起的周期", null=True, blank=True)

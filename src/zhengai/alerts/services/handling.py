@@ -80,12 +80,13 @@ def alert_record_fca(*, alert: Alert, by, fact: str, cause: str, action: str) ->
         before=before if alert.status != before else "",
         data={"before": old, "after": {"fact": fact, "cause": cause, "action": action}},
     )
+    # The audit log shows these to people: keys in the words they use.
     audit_record(
         actor=by,
         action="预警：填写事实-原因-措施",
         obj=alert,
-        before=old,
-        after={"fact": fact, "cause": cause, "action": action},
+        before={"事实": old["fact"], "原因": old["cause"], "措施": old["action"]},
+        after={"事实": fact, "原因": cause, "措施": action},
     )
     return alert
 
@@ -262,7 +263,12 @@ def alert_policy_set(*, indicator: Indicator, mode: str, by, note: str = "") -> 
     policy.mode, policy.note, policy.updated_by = mode, note, by
     policy.save()
     audit_record(
-        actor=by, action="修改指标预警方式", obj=indicator, before={"mode": before}, after={"mode": mode}, note=note
+        actor=by,
+        action="修改指标预警方式",
+        obj=indicator,
+        before={"处理方式": PolicyMode(before).label},
+        after={"处理方式": PolicyMode(mode).label},
+        note=note,
     )
     return policy
 
@@ -302,7 +308,11 @@ def alert_settings_update(*, changes: dict, by) -> AlertSettings:
     for name, value in changes.items():
         setattr(current, name, value)
     current.save()
-    audit_record(actor=by, action="修改预警设置", obj=current, before=before, after=dict(changes))
+
+    def named(values: dict) -> dict:
+        return {str(AlertSettings._meta.get_field(k).verbose_name): v for k, v in values.items()}
+
+    audit_record(actor=by, action="修改预警设置", obj=current, before=named(before), after=named(changes))
     return current
 
 

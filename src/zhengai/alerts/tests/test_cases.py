@@ -160,7 +160,10 @@ def test_a_policy_sends_an_indicator_to_alerts_or_only_records_it_and_is_audited
     evaluate(indicators, {("T-KQ", ZHAO): 7, ("T-XL", QIAN): 3})
     assert list(Alert.objects.values_list("kind", "indicator__code", "entity_key")) == [("alert", "T-KQ", ZHAO)]
     record = AuditRecord.objects.filter(action="修改指标预警方式").order_by("pk").first()
-    assert (record.before, record.after) == ({"mode": "case"}, {"mode": "alert"})
+    assert (record.before, record.after) == (
+        {"处理方式": "汇总（并入对象本学期的学生预警）"},
+        {"处理方式": "预警（发给责任部门或责任人）"},
+    )
 
 
 def _sensitive_psych(adviser: bool) -> None:

@@ -618,7 +618,7 @@ def test_the_alert_settings_are_for_the_quality_office_and_every_change_is_audit
     assert client.get(reverse("alerts:settings")).status_code == 200
     data = {
         "warn_days": 10, "failed_days": 5, "red_days": 2, "escalate_after_days": 4, "recovery_evaluations": 3,
-        "quality_unit": "zkzx",
+        "quality_unit": "zkzx", "daily_capacity": 10, "case_min_signals": 3, "class_case_share": 30,
     }  # fmt: skip
     response = client.post(reverse("alerts:settings"), {**data, "recovery_evaluations": 0})
     assert response.status_code == 200 and "至少为 1" in response.content.decode()
@@ -628,7 +628,8 @@ def test_the_alert_settings_are_for_the_quality_office_and_every_change_is_audit
     assert (current.warn_days, current.recovery_evaluations) == (10, 3)
     record = AuditRecord.objects.get(action="修改预警设置")
     assert record.actor == cast.user("officer")
-    assert record.before["warn_days"] == 14 and record.after["warn_days"] == 10
+    # The audit log names each setting as the page does.
+    assert record.before["预警的处理时限（天）"] == 14 and record.after["预警的处理时限（天）"] == 10
     response = client.post(reverse("alerts:settings"), data, follow=True)
     assert "设置没有变化" in _messages(response) and AuditRecord.objects.filter(action="修改预警设置").count() == 1
 
