@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from django.urls import NoReverseMatch, reverse
 
-from zhengai.accounts.choices import COLLEGE_WIDE_ROLES
+from zhengai.accounts.choices import COLLEGE_WIDE_ROLES, Role
 
 
 @dataclass
@@ -59,8 +59,22 @@ def _college_wide(user) -> bool:
     return user.is_superuser or user.role in COLLEGE_WIDE_ROLES
 
 
-# Pages that only some roles may open are left out of the others' navigation.
+def _staff(user) -> bool:
+    """Not a student (nor an account without a role): a student's menu is his own items only."""
+    return user.is_superuser or user.role not in (Role.STUDENT, Role.NONE)
+
+
+def _manages(user) -> bool:
+    """The college-wide roles and department heads: the ones who keep units and the calendar."""
+    return _college_wide(user) or user.role == Role.DEPARTMENT_HEAD
+
+
+# Pages that only some roles may open are left out of the others' navigation; students and teachers
+# never land in administration menus.
+_STUDENT_PAGES = {"home", "alerts:mine", "alerts:inbox"}
 _PERMISSIONS: dict[str, Callable[[object], bool]] = {
+    "org:units": _manages,
+    "org:calendar": _manages,
     "audit:log": lambda user: user.can_read_audit_log,
     "datacenter:sources": _college_wide,
     "datacenter:runs": _college_wide,
@@ -76,6 +90,8 @@ def navigation_for(user, path: str) -> list[NavSection]:
         section = NavSection(label=label, icon=icon)
         for item_label, url_name in items:
             if url_name in _PERMISSIONS and not _PERMISSIONS[url_name](user):
+                continue
+            if not _staff(user) and url_name not in _STUDENT_PAGES:
                 continue
             url = None
             if url_name:
