@@ -177,7 +177,10 @@ def _load(*, out_dir: Path, seed: int, students: int, report: Callable[[str], No
             pattern = src.file.replace("{term}", "*")
             paths = sorted(out_dir.glob(pattern))
         started = time.perf_counter()
-        run = import_run_execute(run=import_run_create(source=source, table=src.table, paths=paths))
+        # the rosters' 时点 is the end of yesterday, when the systems exported them
+        run = import_run_execute(
+            run=import_run_create(source=source, table=src.table, paths=paths, snapshot_date=tl.yesterday)
+        )
         if run.status != RunStatus.COMMITTED:
             raise DemoImportFailed(
                 f"演示数据“{src.table}”导入未成功（{run.get_status_display()}）：{run.decision or run.message}"

@@ -103,7 +103,9 @@ def build_employment(tl: Timeline, seed: int, pop: Population) -> Frame:
             related_share = pl.EMPLOYMENT_RELATED if planted else min(0.97, field.related * rng.uniform(0.95, 1.05))
             order = np.argsort(-(e[employed] + rng.normal(0, 1.0, len(employed))), kind="stable")
             related = np.zeros(n, dtype=bool)
-            related[employed[order[: round(len(employed) * related_share)]]] = True
+            # the planted share rounds down, so that a small cohort stays strictly below the 50 % line
+            n_related = int(len(employed) * related_share) if planted else round(len(employed) * related_share)
+            related[employed[order[:n_related]]] = True
             salary_base = field.salary * (0.85 if planted else 1.0)
             for i in range(n):
                 d = dest[i]
