@@ -5,13 +5,15 @@
 #                (the indicator engine tests also run on Spark, which needs Java 17 or newer)
 #   make lock    regenerate requirements/constraints.txt from a fresh virtual environment
 #
-# Variables: PYTHON (default python3), STUDENTS (demo size, default 8000), PYTEST_ARGS (extra pytest args).
+# Variables: PYTHON (default python3), STUDENTS (demo size, default 8000), PYTEST_ARGS (extra pytest args),
+#            TODAY (YYYY-MM-DD: build the demo as of that day and serve the platform with its clock set there).
 
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 CONSTRAINTS := requirements/constraints.txt
 STUDENTS ?= 8000
+TODAY ?=
 PYTEST_ARGS ?=
 
 # Stamp files inside the venv: the install re-runs only when the project metadata or the locked
@@ -30,7 +32,7 @@ export PIP_NO_INPUT := 1
 .PHONY: help demo serve test lint lock clean-demo clean
 
 help:
-	@echo "make demo        安装并启动演示学院 (http://127.0.0.1:8000)  [STUDENTS=$(STUDENTS)]"
+	@echo "make demo        安装并启动演示学院 (http://127.0.0.1:8000)  [STUDENTS=$(STUDENTS) TODAY=YYYY-MM-DD]"
 	@echo "make test        安装并运行全部测试  [PYTEST_ARGS=...]"
 	@echo "make lock        重新生成 $(CONSTRAINTS)"
 	@echo "make clean-demo  删除演示数据 (var/)"
@@ -47,8 +49,8 @@ $(INSTALLED_TEST): pyproject.toml $(CONSTRAINTS) | $(BIN)/python
 	@touch $@ $(INSTALLED)
 
 demo: $(INSTALLED)
-	$(BIN)/zhengai demo --students $(STUDENTS)
-	$(BIN)/zhengai serve
+	$(BIN)/zhengai demo --students $(STUDENTS) $(if $(TODAY),--today $(TODAY))
+	$(if $(TODAY),ZHENGAI_NOW=$(TODAY) )$(BIN)/zhengai serve
 
 serve: $(INSTALLED)
 	$(BIN)/zhengai serve

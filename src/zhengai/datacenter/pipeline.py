@@ -21,6 +21,7 @@ from zhengai.datacenter.connectors import RawChunk
 from zhengai.datacenter.mapping import MappingSpec, apply
 from zhengai.datacenter.standard import TABLES_BY_NAME, StandardTable, TableKind
 from zhengai.datacenter.validation import ERROR_SCHEMA, REQUIRED_REASON, check_chunk
+from zhengai.lib import clock
 
 Progress = Callable[[int, str], None]
 
@@ -414,7 +415,7 @@ def write(
     previous = list(version.files) if version else []
     writers = _writers(n)
     if table.kind == TableKind.SNAPSHOT:
-        when = snapshot_date or dt.date.today()
+        when = snapshot_date or clock.today()
         days = (when - dt.date(1970, 1, 1)).days
         rows = rows.append_column("_snapshot", _constant(days, n, pa.date32()))
         kept = [rel for rel in previous if _single_snapshot(rel) != when]

@@ -16,6 +16,7 @@ The last line printed is the summary::
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 
 from zhengai.lib.bench import Context, environment, highest_memory_bytes, measure, mib, rate, register, table
@@ -170,7 +171,7 @@ REALTIME_ROWS = 1_000
 FAILED_COURSES = 6  # each target student fails six first attempts in the batch: 未达标 on the term's failures
 
 
-def _realtime_batch(term: str, offset: int = 0) -> tuple[list[dict], list[str]]:
+def _realtime_batch(term: str, exam_date: str, offset: int = 0) -> tuple[list[dict], list[str]]:
     """1,000 grade rows: students with no failed course so far each fail six first attempts this term."""
     from zhengai.datacenter import store
     from zhengai.datacenter.standard import TABLES_BY_NAME
@@ -210,7 +211,7 @@ def _realtime_batch(term: str, offset: int = 0) -> tuple[list[dict], list[str]]:
                     "credits": credits,
                     "exam_flag": "0",
                     "offering_id": f"BENCH-{term}-{j}",
-                    "exam_date": "2026-06-25",
+                    "exam_date": exam_date,
                 }
             )
     return rows, picked
@@ -239,7 +240,11 @@ def realtime_latency(ctx: Context, *, worker_interval: float = 0.1, timeout: flo
     import subprocess
     import sys
 
-    term = "2025-2026-2"
+    from zhengai.demo.generator.base import Timeline
+    from zhengai.lib import clock
+
+    last = Timeline(clock.today()).last_graded_term  # the demo's latest graded term, as loaded today
+    term, exam_date = last.code, (last.exam_start + dt.timedelta(days=3)).isoformat()
     n_students = REALTIME_ROWS // FAILED_COURSES + 1
     source = _push_source()
     worker = subprocess.Popen(
@@ -260,15 +265,15 @@ def realtime_latency(ctx: Context, *, worker_interval: float = 0.1, timeout: flo
     )
     try:
         time.sleep(3)  # the worker process starts (Django, DuckDB, Ibis imports) before the batch arrives
-        first = _commit_and_wait(ctx, source, term, 0, timeout)
-        steady = _commit_and_wait(ctx, source, term, n_students, timeout)
+        first = _commit_and_wait(ctx, source, term, exam_date, 0, timeout)
+        steady = _commit_and_wait(ctx, source, term, exam_date, n_students, timeout)
     finally:
         worker.terminate()
         worker.wait(timeout=30)
     return {**steady, "first_latency": first["latency"], "first_evaluation": first["evaluation"]}
 
 
-def _commit_and_wait(ctx: Context, source, term: str, offset: int, timeout: float) -> dict:
+def _commit_and_wait(ctx: Context, source, term: str, exam_date: str, offset: int, timeout: float) -> dict:
     import json
 
     from django.utils import timezone
@@ -278,7 +283,7 @@ def _commit_and_wait(ctx: Context, source, term: str, offset: int, timeout: floa
     from zhengai.datacenter.services import import_run_create, import_run_execute
     from zhengai.monitoring.models import EvaluationRun
 
-    rows, students = _realtime_batch(term, offset)
+    rows, students = _realtime_batch(term, exam_date, offset)
     path = ctx.workdir / f"realtime-{offset}-{len(rows)}.json"
     path.write_text(json.dumps({"rows": rows}, ensure_ascii=False), encoding="utf-8")
     run = import_run_execute(run=import_run_create(source=source, table="grades", paths=[path]))

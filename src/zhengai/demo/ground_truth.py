@@ -2,6 +2,10 @@
 
 Every figure is computed from standard tables by the functions in measures.py, which the tests run
 again on the exports read back through the source mappings. GROUND_TRUTH.md explains each problem.
+
+Each problem names the indicator that watches it and `latest_period`: the period (term or 学年 code
+as the indicator's measurements carry it) in which it is planted. That is the latest period with
+data for the indicator on `today`, the one an alert opens on; the controls are in range there.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ import numpy as np
 from zhengai.demo import catalogue as cat
 from zhengai.demo.generator import College
 from zhengai.demo.generator import plants as pl
-from zhengai.demo.generator.base import DATA_TERMS, WINDOW_END, WINDOW_START
+from zhengai.demo.generator.base import Timeline
+from zhengai.demo.generator.school import employment_cohorts
 from zhengai.demo.measures import (
     RED_TIER,
     SAMPLED_DAYS,
@@ -38,6 +43,7 @@ def _major_name(code: str) -> str:
 def build_ground_truth(college: College) -> dict:
     t = college.tables
     plants = college.plants
+    tl = college.timeline
     if "canteen" not in college.aggregates:
         for _ in college.parts("card_transactions"):
             pass
@@ -45,32 +51,38 @@ def build_ground_truth(college: College) -> dict:
     canteen = {}
     counts = college.aggregates["canteen"]
     for i, j in zip(*np.nonzero(counts), strict=True):
-        canteen[(str(s_no[i]), DATA_TERMS[j].code)] = int(counts[i, j])
+        canteen[(str(s_no[i]), tl.data_terms[j].code)] = int(counts[i, j])
     teachers = t["teachers"]
     teacher_name = dict(zip(teachers["staff_no"], teachers["name"], strict=True))
     teacher_major = dict(zip(teachers["staff_no"], teachers["_major"], strict=True))
     problems = [
-        _ratio(t),
+        _ratio(t, tl),
         _pass_rates(t, college),
         _sliding(t, plants, canteen),
         _training(t, plants, teacher_name, teacher_major),
-        _practice(t, plants, teacher_name, teacher_major),
-        _evaluation(t, plants, teacher_name, teacher_major),
-        _plans(t),
-        _report(t),
-        _employment(t),
+        _practice(t, tl, plants, teacher_name, teacher_major),
+        _evaluation(t, tl, plants, teacher_name, teacher_major),
+        _plans(t, tl),
+        _report(t, plants),
+        _employment(t, tl),
         _red(t, college),
     ]
     return {
         "seed": college.seed,
         "students": college.n_students,
-        "window": {"from": WINDOW_START.isoformat(), "to": WINDOW_END.isoformat()},
+        "today": tl.today.isoformat(),
+        "data_years": list(tl.data_years),
+        "window": {"from": tl.window_start.isoformat(), "to": tl.yesterday.isoformat()},
         "problems": problems,
     }
 
 
-def _ratio(t: Tables) -> dict:
-    year = 2025
+def _year_code(year: int) -> str:
+    return f"{year}-{year + 1}"
+
+
+def _ratio(t: Tables, tl: Timeline) -> dict:
+    year = tl.year
     ratios = measure_ratios(t, year)
     normal = {m: v for m, v in ratios.items() if m != pl.RATIO_MAJOR and v["ratio"] is not None}
     controls = sorted(normal, key=lambda m: -normal[m]["students"])[:2]
@@ -78,7 +90,9 @@ def _ratio(t: Tables) -> dict:
         "id": "major_student_teacher_ratio",
         "title": "专业生师比超标",
         "level": "major",
-        "period": "2025-2026学年（学年初在校生）",
+        "indicator": "ZY-SSB",
+        "latest_period": _year_code(year),
+        "period": f"{_year_code(year)}学年（学年初在校生）",
         "rule": "生师比 = 在校生 ÷（任课专任教师 + 0.5 × 任课校外教师），不高于 18（教发〔2004〕2号，综合类）",
         "threshold": 18,
         "entities": [
@@ -100,26 +114,29 @@ def _pass_rates(t: Tables, college: College) -> dict:
     plants = college.plants
     rates = measure_pass_rates(t)
     clean = measure_pass_rates(t, exclude_students=_planted_students(college))
-    planted = {(c, pl.LOW_PASS_TERM) for c in plants.low_pass_courses}
+    term = plants.low_pass_term
+    planted = {(c, term) for c in plants.low_pass_courses}
     normal = {k: v for k, v in clean.items() if k not in planted and v["graded"] >= 20}
     names = dict(zip(t["courses"]["course_code"], t["courses"]["course_name"], strict=True))
     controls = []
     for c in plants.low_pass_courses[:1]:
-        other = sorted(k for k in rates if k[0] == c and k[1] != pl.LOW_PASS_TERM)
+        other = sorted(k for k in rates if k[0] == c and k[1] != term)
         controls += [{"course_code": k[0], "course_name": names[k[0]], "term": k[1], **rates[k]} for k in other[:1]]
-    same_term = sorted((k for k in normal if k[1] == pl.LOW_PASS_TERM), key=lambda k: -normal[k]["graded"])[:1]
+    same_term = sorted((k for k in normal if k[1] == term), key=lambda k: -normal[k]["graded"])[:1]
     controls += [{"course_code": k[0], "course_name": names[k[0]], "term": k[1], **rates[k]} for k in same_term]
     return {
         "id": "course_low_pass_rate",
         "title": "课程一次考试通过率过低",
         "level": "course",
-        "period": pl.LOW_PASS_TERM,
+        "indicator": "KC-TGL",
+        "latest_period": term,
+        "period": term,
         "rule": "课程首次考试（考试类别 1）及格人数 ÷ 参考人数，低于 60% 即异常",
         "threshold": 0.6,
         "entities": [
-            {"course_code": c, "course_name": names[c], "term": pl.LOW_PASS_TERM, **rates[(c, pl.LOW_PASS_TERM)]}
+            {"course_code": c, "course_name": names[c], "term": term, **rates[(c, term)]}
             for c in plants.low_pass_courses
-            if (c, pl.LOW_PASS_TERM) in rates
+            if (c, term) in rates
         ],
         "controls": controls,
         "population": {
@@ -131,7 +148,7 @@ def _pass_rates(t: Tables, college: College) -> dict:
 
 def _sliding(t: Tables, plants: pl.Plants, canteen: dict) -> dict:
     classes = t["classes"]
-    terms = [pl.SLIDE_BASELINE, *pl.SLIDE_OFFSETS]
+    terms = plants.slide_terms
     entity, controls = [], []
     if plants.slide_class:
         row = int(np.flatnonzero(classes["class_code"] == plants.slide_class)[0])
@@ -144,13 +161,13 @@ def _sliding(t: Tables, plants: pl.Plants, canteen: dict) -> dict:
             }
         )
         same = np.flatnonzero(
-            (classes["cohort"] == pl.SLIDE_COHORT)
+            (classes["cohort"] == plants.slide_cohort)
             & (classes["class_code"] != plants.slide_class)
             & (classes["major_code"] == classes["major_code"][row])
         )
         if not len(same):
             same = np.flatnonzero(
-                (classes["cohort"] == pl.SLIDE_COHORT) & (classes["class_code"] != plants.slide_class)
+                (classes["cohort"] == plants.slide_cohort) & (classes["class_code"] != plants.slide_class)
             )
         pick = same[np.argsort(-classes["_size"][same], kind="stable")][:1] if "_size" in classes else same[:1]
         for r in pick:
@@ -161,9 +178,14 @@ def _sliding(t: Tables, plants: pl.Plants, canteen: dict) -> dict:
             )
     return {
         "id": "class_sliding",
-        "title": "班级学习状态连续三个学期下滑",
+        "title": "班级学习状态连续下滑",
         "level": "student",
-        "period": f"{pl.SLIDE_BASELINE} 为基线，其后三个学期",
+        "indicator": "XS-BJXH",
+        "latest_period": terms[-1],
+        # terms after the baseline that slide: 3 (未达标) when the last graded term is a spring term,
+        # 2 (预警) when it is an autumn one (the class has had three terms on campus by then)
+        "sliding_terms": len(terms) - 1,
+        "period": f"{terms[0]} 为基线，其后 {len(terms) - 1} 个学期",
         "rule": "同一班级的课堂考勤异常（人均）连续上升、食堂刷卡（人均每抽样日）连续下降、首次考试平均成绩连续下降",
         "terms": terms,
         "entities": entity,
@@ -191,14 +213,17 @@ def _peers(t: Tables, planted: str, candidates: list[str], majors: dict) -> list
 
 
 def _training(t: Tables, plants: pl.Plants, names: dict, majors: dict) -> dict:
-    hours = measure_training_hours(t, pl.TRAINING_YEAR)
+    year = plants.training_year
+    hours = measure_training_hours(t, year)
     peers = _peers(t, plants.training_teacher, _full_time(t), majors)
     normal = [hours.get(s, 0.0) for s in _full_time(t) if s != plants.training_teacher]
     return {
         "id": "teacher_training_short",
         "title": "教师年度培训学时不足",
         "level": "teacher",
-        "period": f"{pl.TRAINING_YEAR}-{pl.TRAINING_YEAR + 1}学年",
+        "indicator": "JS-PXXS",
+        "latest_period": _year_code(year),
+        "period": f"{_year_code(year)}学年（截至昨日）",
         "rule": f"校内专任教师每学年培训不少于 {pl.TRAINING_NORM} 学时（按培训开始日期归入学年）",
         "threshold": pl.TRAINING_NORM,
         "entities": [
@@ -209,8 +234,8 @@ def _training(t: Tables, plants: pl.Plants, names: dict, majors: dict) -> dict:
     }
 
 
-def _practice(t: Tables, plants: pl.Plants, names: dict, majors: dict) -> dict:
-    days = measure_practice_days(t)
+def _practice(t: Tables, tl: Timeline, plants: pl.Plants, names: dict, majors: dict) -> dict:
+    days = measure_practice_days(t, tl.year)
     tt = t["teachers"]
     dual_prof = [
         str(s)
@@ -222,7 +247,9 @@ def _practice(t: Tables, plants: pl.Plants, names: dict, majors: dict) -> dict:
         "id": "teacher_no_enterprise_practice",
         "title": "双师型教师三年无企业实践",
         "level": "teacher",
-        "period": f"{WINDOW_START.isoformat()} 至 {WINDOW_END.isoformat()}",
+        "indicator": "JS-QYSJ",
+        "latest_period": _year_code(tl.year),
+        "period": f"{tl.window_start.isoformat()} 至 {tl.yesterday.isoformat()}",
         "rule": "双师型专业课专任教师三年内应有企业实践记录",
         "entities": [
             {
@@ -241,7 +268,7 @@ def _practice(t: Tables, plants: pl.Plants, names: dict, majors: dict) -> dict:
     }
 
 
-def _evaluation(t: Tables, plants: pl.Plants, names: dict, majors: dict) -> dict:
+def _evaluation(t: Tables, tl: Timeline, plants: pl.Plants, names: dict, majors: dict) -> dict:
     ev = measure_evaluations(t)
     mean = {s: float(np.mean(list(v.values()))) for s, v in ev.items()}
     peers = _peers(t, plants.eval_teacher, sorted(ev, key=lambda s: -len(ev[s])), majors)
@@ -250,7 +277,9 @@ def _evaluation(t: Tables, plants: pl.Plants, names: dict, majors: dict) -> dict
         "id": "teacher_low_evaluation",
         "title": "教师学生评教持续偏低",
         "level": "teacher",
-        "period": "每个有授课任务的学期",
+        "indicator": "JS-PJ",
+        "latest_period": max(ev.get(plants.eval_teacher, {}), default=tl.evaluated_terms[-1].code),
+        "period": "每个有授课任务、评教已结束的学期",
         "rule": "学生评教学期平均分低于 75 分，且连续出现",
         "threshold": 75,
         "entities": [{**_teacher_row(plants.eval_teacher, names, majors), "terms": ev.get(plants.eval_teacher, {})}],
@@ -262,7 +291,7 @@ def _evaluation(t: Tables, plants: pl.Plants, names: dict, majors: dict) -> dict
     }
 
 
-def _plans(t: Tables) -> dict:
+def _plans(t: Tables, tl: Timeline) -> dict:
     plans = measure_plans(t)
     normal = {k: v for k, v in plans.items() if k[0] != pl.PLAN_MAJOR}
     control = "570102K"
@@ -270,7 +299,9 @@ def _plans(t: Tables) -> dict:
         "id": "plan_breaks_rules",
         "title": "人才培养方案不符合教职成〔2019〕13号",
         "level": "major",
-        "period": "2021—2025 级人才培养方案",
+        "indicator": "ZY-FA-ZXS",
+        "latest_period": _year_code(tl.year),
+        "period": f"{tl.cohorts[0]}—{tl.cohorts[-1]} 级人才培养方案",
         "rule": "三年制高职总学时≥2500；公共基础课≥1/4；实践性教学≥50%；选修课≥10%",
         "entities": [
             {"major_code": k[0], "major_name": _major_name(k[0]), "cohort": k[1], **v}
@@ -280,7 +311,7 @@ def _plans(t: Tables) -> dict:
         "controls": [
             {"major_code": k[0], "major_name": _major_name(k[0]), "cohort": k[1], **v}
             for k, v in sorted(plans.items())
-            if k[0] == control and k[1] == 2025
+            if k[0] == control and k[1] == tl.year
         ],
         "population": {
             "normal_plans": len(normal),
@@ -293,8 +324,9 @@ def _plans(t: Tables) -> dict:
     }
 
 
-def _report(t: Tables) -> dict:
-    rates = measure_report_rates(t, pl.REPORT_YEAR)
+def _report(t: Tables, plants: pl.Plants) -> dict:
+    year = plants.report_year
+    rates = measure_report_rates(t, year)
     normal = {m: v for m, v in rates.items() if m != pl.REPORT_MAJOR}
     big = {m: v for m, v in normal.items() if v["admitted"] >= 20}
     controls = sorted(normal, key=lambda m: -normal[m]["admitted"])[:1]
@@ -302,7 +334,9 @@ def _report(t: Tables) -> dict:
         "id": "major_low_report_rate",
         "title": "专业新生报到率偏低",
         "level": "major",
-        "period": f"{pl.REPORT_YEAR}年招生",
+        "indicator": "ZY-BDL",
+        "latest_period": _year_code(year),
+        "period": f"{year}年招生",
         "rule": "报到率 = 报到数 ÷ 录取数，低于 80% 即异常",
         "threshold": 0.8,
         "entities": [
@@ -317,14 +351,17 @@ def _report(t: Tables) -> dict:
     }
 
 
-def _employment(t: Tables) -> dict:
+def _employment(t: Tables, tl: Timeline) -> dict:
     emp = measure_employment(t)
+    years = [c + 3 for c in employment_cohorts(tl)]
     normal = {k: v for k, v in emp.items() if k[0] != pl.EMPLOYMENT_MAJOR and v["graduates"] >= 20}
     return {
         "id": "major_low_employment",
         "title": "专业毕业去向落实率、专业对口率偏低",
         "level": "major",
-        "period": "2024、2025、2026 届毕业生（当年 8 月 31 日调查）",
+        "indicator": "ZY-JYL",
+        "latest_period": _year_code(years[-1] - 1),  # a graduation year belongs to the 学年 ending in it
+        "period": f"{'、'.join(str(y) for y in years)} 届毕业生（当年 8 月 31 日调查）",
         "rule": "毕业去向落实率低于 80% 或专业对口率低于 50% 即异常",
         "thresholds": {"placement_rate": 0.8, "related_rate": 0.5},
         "entities": [
@@ -371,7 +408,9 @@ def _red(t: Tables, college: College) -> dict:
         "id": "student_red_warning",
         "title": "学生学业预警红色等级",
         "level": "student",
-        "period": f"{WINDOW_START.isoformat()} 至 {WINDOW_END.isoformat()}（累计）",
+        "indicator": "XS-GK",
+        "latest_period": _year_code(college.timeline.year),
+        "period": f"{college.timeline.window_start.isoformat()} 至 {college.timeline.yesterday.isoformat()}（累计）",
         "rule": f"补考（及重修）后仍不及格的课程累计 ≥ {RED_TIER} 门为红色；本演示数据中 2–3 门黄色、4–5 门橙色",
         "threshold": RED_TIER,
         "entities": [

@@ -9,6 +9,8 @@ Roster batches update the app database's master data (the data center's registry
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import shutil
 import time
 from collections.abc import Callable
@@ -22,13 +24,13 @@ from zhengai.datacenter.choices import ConnectorKind, RunStatus
 from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, SourceSystem
 from zhengai.datacenter.services import import_run_create, import_run_execute
 from zhengai.demo import sources as demo_sources
+from zhengai.demo.generator.base import Timeline
 from zhengai.demo.models import DemoBuild
 from zhengai.lib.hooks import BATCH_COMMITTED
 from zhengai.monitoring.models import EvaluationRun, IndicatorState, StatusChange
 from zhengai.org.models import Course, Major, OrgUnit, SchoolClass, Student, Teacher
 from zhengai.org.services import calendar_ensure, org_units_load_default
 
-CALENDAR = (2021, 2025)
 MASTER_MODELS = (Student, SchoolClass, Course, Major, Teacher)
 
 # The demo's source systems: code, name, owner unit, connector, sync period (minutes), expected update (days).
@@ -152,10 +154,18 @@ def load_through_datacenter(
         return _load(out_dir=Path(out_dir), seed=seed, students=students, report=report)
 
 
+def export_timeline(out_dir: Path) -> Timeline:
+    """The timeline the exports in `out_dir` were built for (manifest.json says its `today`)."""
+    manifest = json.loads((Path(out_dir) / "manifest.json").read_text("utf-8"))
+    return Timeline(dt.date.fromisoformat(manifest["today"]))
+
+
 def _load(*, out_dir: Path, seed: int, students: int, report: Callable[[str], None]) -> dict[str, int]:
+    tl = export_timeline(out_dir)
     demo_data_reset()
     org_units_load_default()
-    calendar_ensure(first_start_year=CALENDAR[0], last_start_year=CALENDAR[1])
+    # the school calendar: the simulated years before the data and the data years
+    calendar_ensure(first_start_year=tl.sim_years[0], last_start_year=tl.year)
     systems = demo_sources_configure(out_dir)
     tables = sorted(
         demo_sources.SOURCES, key=lambda s: (s.table not in FIRST, FIRST.index(s.table) if s.table in FIRST else 0)
@@ -167,7 +177,10 @@ def _load(*, out_dir: Path, seed: int, students: int, report: Callable[[str], No
             pattern = src.file.replace("{term}", "*")
             paths = sorted(out_dir.glob(pattern))
         started = time.perf_counter()
-        run = import_run_execute(run=import_run_create(source=source, table=src.table, paths=paths))
+        # the rosters' 时点 is the end of yesterday, when the systems exported them
+        run = import_run_execute(
+            run=import_run_create(source=source, table=src.table, paths=paths, snapshot_date=tl.yesterday)
+        )
         if run.status != RunStatus.COMMITTED:
             raise DemoImportFailed(
                 f"演示数据“{src.table}”导入未成功（{run.get_status_display()}）：{run.decision or run.message}"

@@ -12,7 +12,7 @@ from collections import defaultdict
 
 import numpy as np
 
-from zhengai.demo.generator.base import SAMPLE_WEEKS, WINDOW_END, WINDOW_START
+from zhengai.demo.generator.base import SAMPLE_WEEKS
 
 Tables = dict[str, dict[str, np.ndarray]]
 RED_TIER = 6  # courses failed after make-up (this demo's red line; see GROUND_TRUTH.md)
@@ -128,12 +128,14 @@ def measure_training_hours(t: Tables, year: int) -> dict[str, float]:
     return dict(out)
 
 
-def measure_practice_days(t: Tables) -> dict[str, int]:
+def measure_practice_days(t: Tables, year: int) -> dict[str, int]:
+    """企业实践 days per teacher in the three academic years ending with `year` (by start date)."""
+    start, end = dt.date(year - 2, 9, 1), dt.date(year + 1, 8, 31)
     p = t["enterprise_practice"]
     out: dict[str, int] = defaultdict(int)
     for staff, day, days in zip(p["staff_no"], p["start_date"], p["days"], strict=True):
         d = _day(day)
-        if d and WINDOW_START <= d <= WINDOW_END:
+        if d and start <= d <= end:
             out[str(staff)] += int(days)
     return dict(out)
 

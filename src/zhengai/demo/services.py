@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -13,6 +14,7 @@ from zhengai.accounts.choices import Role
 from zhengai.accounts.models import User
 from zhengai.demo import ground_truth, writers
 from zhengai.demo.generator import College, generate
+from zhengai.lib import clock
 from zhengai.org import choices
 from zhengai.org.models import OrgUnit, Student, Teacher
 
@@ -39,11 +41,12 @@ def demo_size_check(students: int) -> None:
         raise DemoSizeError(f"在校生人数应在 {MIN_STUDENTS} 到 {MAX_STUDENTS} 之间，收到 {students}")
 
 
-def demo_exports_build(*, students: int, seed: int, out_dir: Path) -> ExportBuild:
-    """Generate the college and write every source-system export, ground_truth.json and manifest.json."""
+def demo_exports_build(*, students: int, seed: int, out_dir: Path, today: dt.date | None = None) -> ExportBuild:
+    """Generate the college as it stands on `today` (default: the clock's today) and write every
+    source-system export, ground_truth.json and manifest.json."""
     demo_size_check(students)
     started = time.perf_counter()
-    college = generate(students, seed)
+    college = generate(students, seed, today or clock.today())
     result = writers.write_exports(college, Path(out_dir))
     truth = ground_truth.build_ground_truth(college)
     writers.write_json(Path(out_dir) / writers.GROUND_TRUTH, truth)

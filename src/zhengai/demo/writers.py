@@ -1,8 +1,9 @@
 """Write the demo college as its source systems export it.
 
-Byte-identical for the same seed and size: rows in a fixed order, numbers formatted explicitly,
-no timestamps (xlsx properties and zip entries carry fixed dates, SQLite stores none), every file
-written to a temporary name and renamed into place.
+Byte-identical for the same seed, size and `today`: rows in a fixed order, numbers formatted
+explicitly, no wall-clock time (xlsx properties carry the export moment of the timeline, 08:00 on
+`today`, zip entries a fixed date, SQLite stores none), every file written to a temporary name and
+renamed into place. The files' modification times are set to the export moment too.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import pyarrow.csv as pacsv
 import xlsxwriter
 
 from zhengai.demo.generator import College
-from zhengai.demo.generator.base import EXPORT_MOMENT, Frame
+from zhengai.demo.generator.base import Frame
 from zhengai.demo.sources import SOURCES, TEXT, Column, SourceTable
 
 MANIFEST = "manifest.json"
@@ -105,7 +106,7 @@ def write_xlsx(path: Path, sources: list[SourceTable], college: College) -> None
         {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
     )
     # fixed properties: the export moment of the demo data, never the current time
-    wb.set_properties({"created": EXPORT_MOMENT, "author": "", "comments": ""})
+    wb.set_properties({"created": college.timeline.export_moment, "author": "", "comments": ""})
     bold = wb.add_format({"bold": True})
     for src in sources:
         ws = wb.add_worksheet(src.part)
@@ -175,13 +176,28 @@ def write_exports(college: College, out_dir: Path) -> ExportResult:
         if not src.per_term:
             continue
         total = 0
+        written = set()
         for term, frame in college.parts(src.table):
             name = src.file.format(term=term)
             write_csv(out_dir / name, src, frame)
+            written.add(name)
             result.files[name] = {"system": src.system, "format": "csv", "encoding": _encoding(src)}
             total += len(frame[src.mapped[0].field])
         result.row_counts[src.table] = total
+        # the per-term files of an earlier build with another calendar would be imported with these
+        for stale in out_dir.glob(src.file.replace("{term}", "*")):
+            if stale.name not in written:
+                stale.unlink()
+    moment = college.timeline.export_moment.replace(tzinfo=_zone()).timestamp()
+    for name in result.files:
+        os.utime(out_dir / name, (moment, moment))
     return result
+
+
+def _zone():
+    from django.utils import timezone
+
+    return timezone.get_default_timezone()
 
 
 def _encoding(src: SourceTable) -> str:
@@ -216,6 +232,7 @@ def write_manifest(result: ExportResult, college: College) -> dict:
         "generator": "zhengai demo",
         "seed": college.seed,
         "students": college.n_students,
+        "today": college.timeline.today.isoformat(),
         "terms": college.term_codes,
         "row_counts": dict(sorted(result.row_counts.items())),
         "files": entries,

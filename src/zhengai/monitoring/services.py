@@ -38,6 +38,7 @@ from zhengai.indicators.periods import Period, TermSpan, default_terms, periods_
 from zhengai.indicators.plans import only_entities, plan_for
 from zhengai.indicators.selectors import ThresholdBook, catalogue
 from zhengai.indicators.thresholds import Thresholds, evaluate_array
+from zhengai.lib import clock
 from zhengai.lib.hooks import EVALUATION_FINISHED
 from zhengai.monitoring import history
 from zhengai.monitoring.choices import RunStatus
@@ -57,7 +58,7 @@ def school_calendar() -> tuple[list[TermSpan], dt.date, dt.date]:
     terms = [TermSpan(t.code, t.start, t.end) for t in Term.objects.order_by("start")]
     years = list(AcademicYear.objects.order_by("start_year").values_list("start_year", flat=True))
     if not years:
-        today = timezone.localdate()
+        today = clock.today()
         last = today.year if today.month >= 9 else today.year - 1
         years = [last - 2, last - 1, last]
     if not terms:
@@ -71,7 +72,7 @@ def periods_for(
 ) -> list[Period]:
     """The periods of a kind an evaluation covers: those that have begun, optionally some codes or from a date."""
     terms, first, last = school_calendar()
-    today = today or timezone.localdate()
+    today = today or clock.today()
     out = [p for p in periods_between(kind, first, last, terms=terms) if p.start <= today]
     wanted = set(codes)
     if wanted:

@@ -4,6 +4,7 @@ Every page reads through these functions; a later page that shows a figure asks
 `freshness_for_tables([...])` (or the `{% freshness_badge %}` tag) how current it is.
 """
 
+from zhengai.datacenter.selectors.as_of import DataAsOf, data_as_of
 from zhengai.datacenter.selectors.feeds import RECENT_RUNS, Feed, SourceRow, current_row_counts, feeds, sources_overview
 from zhengai.datacenter.selectors.freshness import (
     DEFAULT_PERIOD_DAYS,
@@ -41,9 +42,9 @@ from zhengai.datacenter.selectors.runs import (
 
 __all__ = [
     "DEFAULT_PERIOD_DAYS", "FAILING_STATUSES", "FRESHNESS_COLOURS", "GOOD_STATUSES", "INLINE_ERRORS", "RECENT_RUNS",
-    "Completeness", "Feed", "FieldCompleteness", "Freshness", "FreshnessState", "Preview", "PreviewCell",
+    "Completeness", "DataAsOf", "Feed", "FieldCompleteness", "Freshness", "FreshnessState", "Preview", "PreviewCell",
     "PreviewRow", "RunError", "RunText", "SampleHeader", "SourceRow", "completeness", "current_row_counts",
-    "feeds", "freshness_for_tables", "freshness_of", "mapping_preview", "row_count_history", "run_errors",
+    "data_as_of", "feeds", "freshness_for_tables", "freshness_of", "mapping_preview", "row_count_history", "run_errors",
     "run_file_path", "run_report_path", "run_tables", "run_text", "run_versions", "runs_search",
     "sample_header", "sources_overview", "table_freshness", "worst",
 ]  # fmt: skip

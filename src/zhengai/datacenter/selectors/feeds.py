@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from zhengai.datacenter.choices import RunStatus
 from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, SourceSystem
+from zhengai.datacenter.selectors.as_of import data_as_of
 from zhengai.datacenter.selectors.freshness import (
     FAILING_STATUSES,
     Freshness,
@@ -84,6 +85,8 @@ def _feed(mapping: SourceMapping, *, now: dt.datetime, versions: dict[str, int],
         now=now,
         last_run_status=last.status if last else None,
         run_id=good.pk if good else None,
+        data=data_as_of(mapping.table) if good else None,
+        source_name=source.name,
     )
     return Feed(
         source=source,

@@ -3,7 +3,8 @@
 Any page that shows a figure can say how current it is::
 
     {% load datacenter_ui %}
-    {% freshness_badge "students" "grades" %}   → 数据截至 2025-03-01（3 天前）, green / orange / red
+    {% freshness_badge "students" "grades" %}   → 数据截至 2025-03-01 · 导入时间 2025-03-02 08:10
+    {% freshness_badge "students" source=True %}  → … with the delivering source system named
 """
 
 from __future__ import annotations
@@ -21,9 +22,9 @@ _CONNECTOR_SHORT = {ConnectorKind.FILES: "文件", ConnectorKind.SQL: "数据库
 
 
 @register.inclusion_tag("datacenter/_freshness.html")
-def freshness_badge(*tables: str) -> dict:
+def freshness_badge(*tables: str, source: bool = False) -> dict:
     """The freshness of a figure computed from these standard tables (the stalest one decides)."""
-    return {"freshness": selectors.freshness_for_tables(list(tables))}
+    return {"freshness": selectors.freshness_for_tables(list(tables)), "source": source}
 
 
 @register.filter

@@ -14,7 +14,8 @@ from django.utils import timezone
 from zhengai.datacenter import selectors
 from zhengai.datacenter.choices import RunStatus
 from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceSystem
-from zhengai.datacenter.selectors import FreshnessState, freshness_of, worst
+from zhengai.datacenter.selectors import DataAsOf, FreshnessState, freshness_of, worst
+from zhengai.datacenter.selectors.as_of import as_of_from_max
 from zhengai.datacenter.services import import_run_create, import_run_execute
 from zhengai.datacenter.standard import table
 
@@ -29,10 +30,16 @@ def days_ago(n: int, *, now: dt.datetime = NOW) -> dt.datetime:
 
 
 def test_fresh_within_the_period_stale_after_it_and_none_without_a_batch():
-    fresh = freshness_of(last_good_at=days_ago(3), period_days=30, now=NOW, run_id=7)
+    data = DataAsOf(dt.date(2025, 3, 14), "2025-03-14")
+    fresh = freshness_of(last_good_at=days_ago(3), period_days=30, now=NOW, run_id=7, data=data, source_name="教务系统")
     assert (fresh.state, fresh.age_days, fresh.colour) == (FreshnessState.FRESH, 3, "green")
-    assert fresh.label == "数据截至 2025-03-17（3 天前）"
+    # the data's own as-of date, not the import time; the import time is shown as 导入时间
+    assert fresh.label == "数据截至 2025-03-14" and fresh.short_label == "截至 2025-03-14"
+    assert fresh.imported_text == "2025-03-17 18:00"  # 10:00 UTC is 18:00 in Shanghai
     assert "最近成功批次 #7" in fresh.title and "应每 30 天更新" in fresh.title
+    assert "导入时间 2025-03-17 18:00" in fresh.title and "来源 教务系统" in fresh.title
+    undated = freshness_of(last_good_at=days_ago(3), period_days=30, now=NOW)
+    assert undated.label == "导入时间 2025-03-17 18:00（3 天前）"  # no data date to show
 
     assert freshness_of(last_good_at=days_ago(30), period_days=30, now=NOW).state == FreshnessState.FRESH
     stale = freshness_of(last_good_at=days_ago(31), period_days=30, now=NOW)
@@ -40,6 +47,21 @@ def test_fresh_within_the_period_stale_after_it_and_none_without_a_batch():
 
     none = freshness_of(last_good_at=None, period_days=30, now=NOW)
     assert (none.state, none.colour, none.label) == (FreshnessState.NONE, "red", "暂无数据")
+
+
+def test_the_as_of_follows_each_tables_time_semantics():
+    """Event tables: the newest record's date; 时点 tables: the census day of their latest year."""
+    assert as_of_from_max("attendance", dt.date(2026, 11, 30)) == DataAsOf(dt.date(2026, 11, 30), "2026-11-30")
+    assert as_of_from_max("card_transactions", dt.datetime(2026, 10, 25, 22, 5)).day == dt.date(2026, 10, 25)
+    resources = as_of_from_max("school_resources", 2026)
+    assert resources.day == dt.date(2026, 9, 30) and resources.text.startswith("2026-09-30")
+    assert as_of_from_max("grades", "2025-2026-2").text == "2025-2026-2 学期"
+    assert as_of_from_max("admissions", 2026).text == "2026-2027 学年"
+    assert as_of_from_max("finance", 2025).text == "2025 年"
+    assert as_of_from_max("employment", 2026).text == "2026 届"
+    roster = as_of_from_max("students", dt.date(2026, 11, 30))
+    assert roster.day == dt.date(2026, 11, 30) and "名册时点" in roster.text
+    assert as_of_from_max("attendance", None) is None
 
 
 def test_a_failed_latest_run_turns_current_data_orange_but_stale_data_stays_red():
@@ -107,7 +129,7 @@ def test_the_quality_page_marks_an_old_source_red_and_a_fresh_one_green(client_f
         assert 'status status-red">已 40 天未更新（应每 30 天）' in rows[name]
         assert 'data-freshness="stale"' in rows[name] and "bg-red-lt" in rows[name]
     assert "zg-feed-ok" in rows["majors"] and 'status status-green">正常' in rows["majors"]
-    assert 'data-freshness="fresh"' in rows["majors"] and "（1 天前）" in rows["majors"]
+    assert 'data-freshness="fresh"' in rows["majors"] and "导入时间" in rows["majors"]
     assert ">200<" in rows["majors"]  # current rows
     assert 'id="count-healthy">1<' in page and 'id="count-problems">2<' in page
 
@@ -149,7 +171,7 @@ def test_freshness_for_tables_names_the_table_that_decides(two_sources):
 
 def test_the_freshness_badge_tag_renders_for_any_page(two_sources):
     html = Template('{% load datacenter_ui %}{% freshness_badge "majors" %}').render(Context())
-    assert "bg-green-lt" in html and "数据截至" in html and "（1 天前）" in html
+    assert "bg-green-lt" in html and "导入时间" in html and "（1 天前）" in html  # the version holds no files
     html = Template('{% load datacenter_ui %}{% freshness_badge "majors" "teachers" %}').render(Context())
     assert "bg-red-lt" in html and "取决于“教师”表" in html
 

@@ -1,11 +1,13 @@
-"""Generate the demo college in memory: `generate(n_students, seed) -> College`.
+"""Generate the demo college in memory: `generate(n_students, seed, today) -> College`.
 
-Same seed and size, same college, to the byte: every random draw comes from a numpy Generator
-seeded from (seed, component[, term]); nothing reads the clock, Python's global random or hash().
+Same seed, size and `today`, same college, to the byte: every random draw comes from a numpy
+Generator seeded from (seed, component[, term]); the calendar comes from the `Timeline` built from
+`today` (the caller reads the clock once); nothing reads Python's global random or hash().
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -14,7 +16,7 @@ from importlib import resources
 import numpy as np
 
 from zhengai.demo.generator import affairs, campus, courses, people, school, staff, teaching
-from zhengai.demo.generator.base import DATA_TERMS, Frame, obj
+from zhengai.demo.generator.base import Frame, Timeline, obj
 from zhengai.demo.generator.plants import Plants
 
 WEEKDAYS = "一二三四五六日"
@@ -26,6 +28,7 @@ PART_TABLES = ("card_transactions", "dorm_access")
 class College:
     seed: int
     n_students: int
+    timeline: Timeline
     tables: dict[str, Frame]
     plants: Plants
     pop: people.Population
@@ -36,17 +39,18 @@ class College:
 
     @property
     def term_codes(self) -> list[str]:
-        return [t.code for t in DATA_TERMS]
+        return [t.code for t in self.timeline.data_terms]
 
     def parts(self, table: str) -> Iterator[tuple[str, Frame]]:
         """The per-term frames of a large event table, generated on demand (and summarised)."""
         n = len(self.pop.students["student_no"])
+        terms = self.timeline.data_terms
         if table == "card_transactions":
-            self.aggregates["canteen"] = np.zeros((n, len(DATA_TERMS)), dtype=np.int64)
-            self.aggregates["card"] = np.zeros((n, len(DATA_TERMS)), dtype=np.int64)
+            self.aggregates["canteen"] = np.zeros((n, len(terms)), dtype=np.int64)
+            self.aggregates["card"] = np.zeros((n, len(terms)), dtype=np.int64)
         for term_code, frame in self._part_makers[table]():
             if table == "card_transactions":
-                t = next(i for i, term in enumerate(DATA_TERMS) if term.code == term_code)
+                t = next(i for i, term in enumerate(terms) if term.code == term_code)
                 s = frame["_student"]
                 self.aggregates["card"][:, t] = np.bincount(s, minlength=n)
                 canteen = frame["merchant_kind"] == "01"
@@ -65,18 +69,20 @@ def departments_frame() -> Frame:
     }
 
 
-def generate(n_students: int, seed: int) -> College:
-    plants = Plants()
-    pop = people.build_population(n_students, seed, plants)
-    cur = courses.build_curriculum(seed, pop)
-    st = staff.build_staff(seed, n_students, pop, cur, plants)
-    teaching.choose_low_pass_courses(cur, plants)
-    grades = teaching.build_grades(seed, pop, cur, st, plants)
-    attendance = teaching.build_attendance(seed, pop, cur)
-    evaluations = teaching.build_evaluations(seed, pop, cur, st, plants)
-    observations = teaching.build_observations(seed, cur, st, plants)
-    visits, loans = campus.library(seed, pop, st)
-    resources_ = school.build_resources(seed, pop)
+def generate(n_students: int, seed: int, today: dt.date) -> College:
+    """The college as its systems hold it at the start of `today`: data up to yesterday."""
+    tl = Timeline(today)
+    plants = Plants.for_timeline(tl)
+    pop = people.build_population(tl, n_students, seed, plants)
+    cur = courses.build_curriculum(tl, seed, pop)
+    st = staff.build_staff(tl, seed, n_students, pop, cur, plants)
+    teaching.choose_low_pass_courses(tl, cur, plants)
+    grades = teaching.build_grades(tl, seed, pop, cur, st, plants)
+    attendance = teaching.build_attendance(tl, seed, pop, cur)
+    evaluations = teaching.build_evaluations(tl, seed, pop, cur, st, plants)
+    observations = teaching.build_observations(tl, seed, cur, st, plants)
+    visits, loans = campus.library(tl, seed, pop, st)
+    resources_ = school.build_resources(tl, seed, pop)
 
     depts = departments_frame()
     dept_name = dict(zip(depts["dept_code"], depts["dept_name"], strict=True))
@@ -107,25 +113,26 @@ def generate(n_students: int, seed: int) -> College:
         "supervisor_observations": observations,
         "library_visits": visits,
         "library_loans": loans,
-        "awards": affairs.build_awards(seed, pop, grades),
-        "discipline": affairs.build_discipline(seed, pop, grades),
-        "physical_tests": affairs.build_physical_tests(seed, pop),
-        "psych_screenings": affairs.build_psych(seed, pop),
-        "admissions": school.build_admissions(seed, pop),
-        "employment": school.build_employment(seed, pop),
-        "teacher_training": school.build_training(seed, st, plants),
-        "enterprise_practice": school.build_practice(seed, st, plants),
-        "research_outputs": school.build_research(seed, st, cur.courses),
+        "awards": affairs.build_awards(tl, seed, pop, grades),
+        "discipline": affairs.build_discipline(tl, seed, pop, grades),
+        "physical_tests": affairs.build_physical_tests(tl, seed, pop),
+        "psych_screenings": affairs.build_psych(tl, seed, pop),
+        "admissions": school.build_admissions(tl, seed, pop, plants),
+        "employment": school.build_employment(tl, seed, pop),
+        "teacher_training": school.build_training(tl, seed, st, plants),
+        "enterprise_practice": school.build_practice(tl, seed, st, plants),
+        "research_outputs": school.build_research(tl, seed, st, cur.courses),
         "school_resources": resources_,
-        "finance": school.build_finance(seed, pop, resources_),
+        "finance": school.build_finance(tl, seed, pop, resources_),
     }
     makers = {
-        "card_transactions": lambda: campus.card_parts(seed, pop),
-        "dorm_access": lambda: campus.dorm_parts(seed, pop),
+        "card_transactions": lambda: campus.card_parts(tl, seed, pop),
+        "dorm_access": lambda: campus.dorm_parts(tl, seed, pop),
     }
     return College(
         seed=seed,
         n_students=n_students,
+        timeline=tl,
         tables=tables,
         plants=plants,
         pop=pop,

@@ -8,12 +8,9 @@ import numpy as np
 
 from zhengai.demo import catalogue as cat
 from zhengai.demo.generator.base import (
-    DATA_TERMS,
-    DATA_YEARS,
-    SIM_TERMS,
-    WINDOW_END,
     Frame,
     Stream,
+    Timeline,
     group_rank,
     group_size,
     obj,
@@ -23,27 +20,27 @@ from zhengai.demo.generator.base import (
 from zhengai.demo.generator.people import Population
 
 
-def _first_term(year: int) -> int:
-    return next(t.index for t in SIM_TERMS if t.start_year == year and t.kind == 1)
-
-
-def _year_performance(pop: Population, grades: Frame, year: int) -> np.ndarray:
+def _year_performance(tl: Timeline, pop: Population, grades: Frame, year: int) -> np.ndarray:
     """Mean first-attempt score of each student in one academic year (NaN without grades)."""
     n = len(pop.students["student_no"])
-    terms = [i for i, t in enumerate(DATA_TERMS) if t.start_year == year]
+    terms = [i for i, t in enumerate(tl.data_terms) if t.start_year == year]
     sel = (grades["_kind"] == 1) & np.isin(grades["_t"], terms) & ~np.isnan(grades["score"])
     total = np.bincount(grades["_student"][sel], weights=grades["score"][sel], minlength=n)
     count = np.bincount(grades["_student"][sel], minlength=n)
     return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
-def build_awards(seed: int, pop: Population, grades: Frame) -> Frame:
+def build_awards(tl: Timeline, seed: int, pop: Population, grades: Frame) -> Frame:
+    """Awards and aid of each year, decided on fixed days; those decided before `today`."""
     rows: list[tuple] = []
-    for year in DATA_YEARS:
+    for year in tl.data_years:
         rng = rng_for(seed, Stream.AWARDS, year)
-        k = _first_term(year)
+        k = tl.first_term(year).index
         eligible = np.flatnonzero(pop.present[:, k])
-        perf = _year_performance(pop, grades, year)[eligible]
+        perf = _year_performance(tl, pop, grades, year)[eligible]
+        # a year whose grades are not in yet is judged on the year before
+        before = _year_performance(tl, pop, grades, year - 1)[eligible]
+        perf = np.where(np.isnan(perf), before, perf)
         perf = np.where(np.isnan(perf), 60.0, perf) + rng.normal(0, 0.5, len(eligible))
         group = pop.students["_major"][eligible] * 10000 + pop.students["cohort"][eligible]
         pct = 1 - (group_rank(group, perf) + 0.5) / group_size(group)  # 0 = best
@@ -109,6 +106,7 @@ def build_awards(seed: int, pop: Population, grades: Frame) -> Frame:
                     dt.date(year + 1, 5, 20),
                 )
             )
+    rows = [r for r in rows if r[5] < tl.today]
     rows.sort(key=lambda r: (r[0], r[5], r[2], int(r[1])))
     seq: dict[int, int] = {}
     ids = []
@@ -134,7 +132,7 @@ def _skill_majors() -> list[int]:
     return [i for i, m in enumerate(cat.MAJORS) if m.dept in ("hlx", "yxx", "jdx")]
 
 
-def build_discipline(seed: int, pop: Population, grades: Frame) -> Frame:
+def build_discipline(tl: Timeline, seed: int, pop: Population, grades: Frame) -> Frame:
     rng = rng_for(seed, Stream.DISCIPLINE)
     rows: list[tuple] = []
     # cheating in an exam always ends in a 记过
@@ -142,8 +140,8 @@ def build_discipline(seed: int, pop: Population, grades: Frame) -> Frame:
     for i in cheat:
         day = grades["exam_date"][i].astype(object) + dt.timedelta(days=int(rng.integers(10, 25)))
         rows.append((day, int(grades["_student"][i]), "3", "考试作弊"))
-    for year in DATA_YEARS:
-        k = _first_term(year)
+    for year in tl.data_years:
+        k = tl.first_term(year).index
         here = np.flatnonzero(pop.present[:, k])
         p = 0.004 * np.exp(-1.0 * pop.engagement[here, k])
         for i in here[rng.random(len(here)) < p]:
@@ -153,12 +151,14 @@ def build_discipline(seed: int, pop: Population, grades: Frame) -> Frame:
             rows.append((day, int(i), level, reasons[int(rng.integers(0, len(reasons)))]))
     # a few withdrawals are expulsions
     withdrawn = np.flatnonzero(
-        (pop.students["status"] == "03") & (pop.students["status_date"] >= to_day(dt.date(2023, 9, 15)))
+        (pop.students["status"] == "03")
+        & (pop.students["status_date"] >= to_day(tl.window_start + dt.timedelta(days=14)))
     )
     for i in withdrawn[rng.random(len(withdrawn)) < 0.05]:
         day = pop.students["status_date"][i].astype(object) - dt.timedelta(days=3)
         reasons = cat.DISCIPLINE_REASONS["5"]
         rows.append((day, int(i), "5", reasons[int(rng.integers(0, len(reasons)))]))
+    rows = [r for r in rows if r[0] < tl.today]
     rows.sort(key=lambda r: (r[0], r[1]))
     seq: dict[int, int] = {}
     ids, revoked = [], []
@@ -166,7 +166,7 @@ def build_discipline(seed: int, pop: Population, grades: Frame) -> Frame:
         seq[r[0].year] = seq.get(r[0].year, 0) + 1
         ids.append(f"商职院学处〔{r[0].year}〕{seq[r[0].year]}号")
         lift = r[0] + dt.timedelta(days=int(rng.integers(180, 365)))
-        revoked.append(lift if r[2] != "5" and rng.random() < 0.6 and lift <= WINDOW_END else None)
+        revoked.append(lift if r[2] != "5" and rng.random() < 0.6 and lift < tl.today else None)
     student = np.array([r[1] for r in rows], dtype=np.int64)
     return {
         "record_id": obj(ids),
@@ -184,12 +184,14 @@ def fitness_grade(score: np.ndarray) -> np.ndarray:
     return obj(("1", "2", "3", "4"))[np.select([score >= 90, score >= 80, score >= 60], [0, 1, 2], 3)]
 
 
-def build_physical_tests(seed: int, pop: Population) -> Frame:
-    """Every first- and second-year student each autumn (《国家学生体质健康标准》)."""
+def build_physical_tests(tl: Timeline, seed: int, pop: Population) -> Frame:
+    """Every first- and second-year student each autumn (《国家学生体质健康标准》), tested by 31 October."""
     parts = []
-    for year in DATA_YEARS:
+    for year in tl.data_years:
+        if dt.date(year, 10, 31) >= tl.today:
+            continue
         rng = rng_for(seed, Stream.FITNESS, year)
-        k = _first_term(year)
+        k = tl.first_term(year).index
         here = np.flatnonzero(pop.present[:, k] & (pop.semester[:, k] <= 3))
         female = pop.students["_female"][here]
         f = pop.fitness[here]
@@ -220,12 +222,12 @@ def build_physical_tests(seed: int, pop: Population) -> Frame:
     return p
 
 
-def build_psych(seed: int, pop: Population) -> Frame:
-    """UPI for every freshman in October; SCL-90 follow-up next spring for those flagged."""
+def build_psych(tl: Timeline, seed: int, pop: Population) -> Frame:
+    """UPI for every freshman in October; SCL-90 follow-up next spring for those flagged (up to yesterday)."""
     rows = []
-    for year in DATA_YEARS:
+    for year in tl.data_years:
         rng = rng_for(seed, Stream.PSYCH, year)
-        k = _first_term(year)
+        k = tl.first_term(year).index
         fresh = np.flatnonzero(pop.present[:, k] & (pop.semester[:, k] == 1))
         e = pop.engagement[fresh, k]
         upi = np.clip(np.round(8 - 3.5 * e + rng.normal(0, 5, len(fresh)) + rng.exponential(2, len(fresh))), 0, 60)
@@ -261,6 +263,7 @@ def build_psych(seed: int, pop: Population) -> Frame:
                     level2[i],
                 )
             )
+    rows = [r for r in rows if r[0] < tl.today]
     rows.sort(key=lambda r: (r[0], r[1]))
     student = np.array([r[1] for r in rows], dtype=np.int64)
     return {

@@ -127,35 +127,29 @@ def to_day(d: dt.date) -> np.datetime64:
 
 # ------------------------------------------------------------------------------------------ calendar
 
-COHORTS = (2021, 2022, 2023, 2024, 2025)
-SIM_YEARS = (2021, 2022, 2023, 2024, 2025)  # terms simulated (attrition, engagement)
-DATA_YEARS = (2023, 2024, 2025)  # academic years with data in the exports
-WINDOW_START = dt.date(2023, 9, 1)
-WINDOW_END = dt.date(2026, 8, 31)
-EXPORT_MOMENT = dt.datetime(2026, 9, 1, 8, 0, 0)  # the day after the data window: file properties
-
-# First Monday of teaching in each term (autumn: early September; spring: after the Spring Festival).
-_TEACHING_START = {
-    (2021, 1): dt.date(2021, 9, 6),
-    (2021, 2): dt.date(2022, 2, 21),
-    (2022, 1): dt.date(2022, 9, 5),
-    (2022, 2): dt.date(2023, 2, 20),
-    (2023, 1): dt.date(2023, 9, 4),
-    (2023, 2): dt.date(2024, 2, 26),
-    (2024, 1): dt.date(2024, 9, 2),
-    (2024, 2): dt.date(2025, 2, 17),
-    (2025, 1): dt.date(2025, 9, 1),
-    (2025, 2): dt.date(2026, 3, 2),
-}
 TEACHING_WEEKS = 18
 # Card and dorm-access exports are sampled: every on-campus student, all seven days of teaching
 # weeks 7 and 14 of each term (weeks clear of the national holidays), not every day of the term.
 SAMPLE_WEEKS = (7, 14)
+SIM_BEFORE = 2  # academic years simulated before the data years (cohorts that are in school then)
+SPRING_EARLIEST = (2, 20)  # spring teaching starts on the first Monday on or after 20 February
+
+
+def _monday_on_or_after(day: dt.date) -> dt.date:
+    return day + dt.timedelta(days=(7 - day.weekday()) % 7)
+
+
+def teaching_start(start_year: int, kind: int) -> dt.date:
+    """First day of teaching: the first Monday of September; in spring the first Monday on or after
+    20 February (after the Spring Festival break in most years). A rule, not a table of years."""
+    if kind == 1:
+        return _monday_on_or_after(dt.date(start_year, 9, 1))
+    return _monday_on_or_after(dt.date(start_year + 1, *SPRING_EARLIEST))
 
 
 @dataclass(frozen=True)
 class TermInfo:
-    index: int  # 0..9 over the simulated terms; data terms are 4..9
+    index: int  # 0.. over the simulated terms; the data terms start at index 2 * SIM_BEFORE
     start_year: int
     kind: int
 
@@ -168,16 +162,12 @@ class TermInfo:
         return f"{self.start_year % 100:02d}{(self.start_year + 1) % 100:02d}{self.kind}"
 
     @property
-    def is_data(self) -> bool:
-        return self.start_year in DATA_YEARS
-
-    @property
     def data_index(self) -> int:
-        return self.index - 4
+        return self.index - 2 * SIM_BEFORE
 
     @property
     def teaching_start(self) -> dt.date:
-        return _TEACHING_START[(self.start_year, self.kind)]
+        return teaching_start(self.start_year, self.kind)
 
     def day(self, week: int, weekday: int = 0) -> dt.date:
         """Date of a weekday (0 = Monday) in teaching week `week` (1-based)."""
@@ -188,25 +178,118 @@ class TermInfo:
         return self.day(TEACHING_WEEKS + 1)
 
     @property
+    def grades_published(self) -> dt.date:
+        """The Monday after the two exam weeks: the term's first-attempt grades are in the 教务 system."""
+        return self.day(TEACHING_WEEKS + 3)
+
+    @property
+    def evaluation_closed(self) -> dt.date:
+        """学生评教 runs in teaching weeks 15–17 and closes on the Friday of week 17."""
+        return self.day(17, 4)
+
+    @property
     def makeup_start(self) -> dt.date:
         """补考: first week of the next term for autumn courses, the last week of August for spring ones."""
         if self.kind == 1:
-            return _TEACHING_START[(self.start_year, 2)]
+            return teaching_start(self.start_year, 2)
         return dt.date(self.start_year + 1, 8, 24)
+
+    @property
+    def makeup_published(self) -> dt.date:
+        return self.makeup_start + dt.timedelta(days=7)
 
     def semester_of(self, cohort: int) -> int:
         return 2 * (self.start_year - cohort) + self.kind
 
 
-SIM_TERMS: tuple[TermInfo, ...] = tuple(
-    TermInfo(i, year, kind) for i, (year, kind) in enumerate((y, k) for y in SIM_YEARS for k in (1, 2))
-)
-DATA_TERMS: tuple[TermInfo, ...] = tuple(t for t in SIM_TERMS if t.is_data)
-TERM_BY_CODE = {t.code: t for t in SIM_TERMS}
+@dataclass(frozen=True)
+class Timeline:
+    """The demo college's calendar, built from the day the demo is opened (`zhengai demo --today`).
+
+    Three academic years of data end with the current one (the 学年 containing `today`); two more
+    years are simulated before them so that the older cohorts have a history. Every record is
+    dated before `today`: the data runs up to yesterday.
+    """
+
+    today: dt.date
+
+    @property
+    def year(self) -> int:
+        """Start year of the current 学年 (1 September – 31 August)."""
+        return self.today.year if self.today.month >= 9 else self.today.year - 1
+
+    @property
+    def yesterday(self) -> dt.date:
+        return self.today - dt.timedelta(days=1)
+
+    @property
+    def data_years(self) -> tuple[int, ...]:
+        return (self.year - 2, self.year - 1, self.year)
+
+    @property
+    def sim_years(self) -> tuple[int, ...]:
+        return tuple(range(self.year - 2 - SIM_BEFORE, self.year + 1))
+
+    @property
+    def cohorts(self) -> tuple[int, ...]:
+        return self.sim_years
+
+    @property
+    def window_start(self) -> dt.date:
+        return dt.date(self.data_years[0], 9, 1)
+
+    @property
+    def export_moment(self) -> dt.datetime:
+        """When the source systems wrote their exports (file properties): 08:00 on `today`."""
+        return dt.datetime.combine(self.today, dt.time(8, 0))
+
+    @property
+    def sim_terms(self) -> tuple[TermInfo, ...]:
+        pairs = [(y, k) for y in self.sim_years for k in (1, 2)]
+        return tuple(TermInfo(i, y, k) for i, (y, k) in enumerate(pairs))
+
+    @property
+    def data_terms(self) -> tuple[TermInfo, ...]:
+        """The terms of the data years whose teaching has begun."""
+        return tuple(t for t in self.sim_terms if t.data_index >= 0 and t.teaching_start < self.today)
+
+    @property
+    def graded_terms(self) -> tuple[TermInfo, ...]:
+        """The data terms whose first-attempt grades are published."""
+        return tuple(t for t in self.data_terms if t.grades_published < self.today)
+
+    @property
+    def last_graded_term(self) -> TermInfo:
+        return self.graded_terms[-1]
+
+    @property
+    def evaluated_terms(self) -> tuple[TermInfo, ...]:
+        return tuple(t for t in self.data_terms if t.evaluation_closed < self.today)
+
+    def term(self, code: str) -> TermInfo:
+        return next(t for t in self.sim_terms if t.code == code)
+
+    def first_term(self, year: int) -> TermInfo:
+        return next(t for t in self.sim_terms if t.start_year == year and t.kind == 1)
+
+    def graduated(self, cohort: int) -> bool:
+        """Three-year programmes graduate on 30 June of their third year."""
+        return graduation_day(cohort) < self.today
+
+    def semester_matrix(self, cohorts: np.ndarray) -> np.ndarray:
+        """Semester number (1..6 while in school) of each student in each simulated term."""
+        years = np.array([t.start_year for t in self.sim_terms])
+        kinds = np.array([t.kind for t in self.sim_terms])
+        return 2 * (years[None, :] - cohorts[:, None]) + kinds[None, :]
+
+    def before_today(self, days: np.ndarray) -> np.ndarray:
+        """Mask of the dates (or timestamps) that fall before `today`."""
+        return np.asarray(days).astype("datetime64[D]") < to_day(self.today)
 
 
-def semester_matrix(cohorts: np.ndarray) -> np.ndarray:
-    """Semester number (1..6 while in school) of each student in each simulated term."""
-    years = np.array([t.start_year for t in SIM_TERMS])
-    kinds = np.array([t.kind for t in SIM_TERMS])
-    return 2 * (years[None, :] - cohorts[:, None]) + kinds[None, :]
+def graduation_day(cohort: int) -> dt.date:
+    return dt.date(cohort + 3, 6, 30)
+
+
+def frame_filter(frame: Frame, mask: np.ndarray) -> Frame:
+    return {k: v[mask] for k, v in frame.items()}

@@ -14,13 +14,12 @@ import numpy as np
 
 from zhengai.demo import catalogue as cat
 from zhengai.demo.generator.base import (
-    DATA_TERMS,
     SAMPLE_WEEKS,
     TEACHING_WEEKS,
-    WINDOW_END,
     Frame,
     Stream,
     TermInfo,
+    Timeline,
     frame_concat,
     obj,
     rng_for,
@@ -44,8 +43,10 @@ def on_campus(pop: Population, term: TermInfo) -> np.ndarray:
     return np.flatnonzero(pop.present[:, term.index] & (sem >= 1) & (sem <= 4))
 
 
-def sample_days(term: TermInfo) -> np.ndarray:
-    return np.array([to_day(term.day(w, d)) for w in SAMPLE_WEEKS for d in range(7)])
+def sample_days(tl: Timeline, term: TermInfo) -> np.ndarray:
+    """The sampled days of a term that are over by `today`."""
+    days = [term.day(w, d) for w in SAMPLE_WEEKS for d in range(7)]
+    return np.array([to_day(d) for d in days if d < tl.today], dtype="datetime64[D]")
 
 
 def _events(rng, mask: np.ndarray, start_min: float, span_min: float):
@@ -54,12 +55,12 @@ def _events(rng, mask: np.ndarray, start_min: float, span_min: float):
     return rows, start_min + rng.random(len(rows)) * span_min
 
 
-def card_term(seed: int, pop: Population, t: int) -> Frame:
+def card_term(tl: Timeline, seed: int, pop: Population, t: int) -> Frame:
     """One term's 一卡通 consumption records of the sampled days, in time order."""
-    term = DATA_TERMS[t]
+    term = tl.data_terms[t]
     rng = rng_for(seed, Stream.CARD, t)
     stu = on_campus(pop, term)
-    days = sample_days(term)
+    days = sample_days(tl, term)
     n_s, n_d = len(stu), len(days)
     e = np.repeat(pop.engagement[stu, term.index], n_d)
     sd_student = np.repeat(np.arange(n_s), n_d)
@@ -146,12 +147,12 @@ def card_term(seed: int, pop: Population, t: int) -> Frame:
     }
 
 
-def dorm_term(seed: int, pop: Population, t: int) -> Frame:
+def dorm_term(tl: Timeline, seed: int, pop: Population, t: int) -> Frame:
     """One term's dorm gate records of the sampled days, in time order."""
-    term = DATA_TERMS[t]
+    term = tl.data_terms[t]
     rng = rng_for(seed, Stream.DORM, t)
     stu = on_campus(pop, term)
-    days = sample_days(term)
+    days = sample_days(tl, term)
     n_s, n_d = len(stu), len(days)
     e = np.repeat(pop.engagement[stu, term.index], n_d)
     sd_student = np.repeat(np.arange(n_s), n_d)
@@ -205,13 +206,13 @@ def dorm_term(seed: int, pop: Population, t: int) -> Frame:
     }
 
 
-def library(seed: int, pop: Population, staff: Staff) -> tuple[Frame, Frame]:
-    """(visits, loans) over the whole data window, students and full-time teachers."""
+def library(tl: Timeline, seed: int, pop: Population, staff: Staff) -> tuple[Frame, Frame]:
+    """(visits, loans) over the data window up to yesterday, students and full-time teachers."""
     visits, loans = [], []
     teachers = staff.teachers
     ft = np.flatnonzero(teachers["category"] == "1")
-    end = to_day(WINDOW_END)
-    for t, term in enumerate(DATA_TERMS):
+    end = to_day(tl.yesterday)
+    for t, term in enumerate(tl.data_terms):
         rng = rng_for(seed, Stream.LIBRARY, t)
         stu = on_campus(pop, term)
         e = pop.engagement[stu, term.index]
@@ -249,6 +250,7 @@ def library(seed: int, pop: Population, staff: Staff) -> tuple[Frame, Frame]:
             }
         )
     v = frame_concat(visits)
+    v = {k: col[tl.before_today(v["when"])] for k, col in v.items()}
     order = np.lexsort((v["_who"], v["when"]))
     v = {k: col[order] for k, col in v.items()}
     visit_frame = _reader_columns(pop, staff, v["_who"])
@@ -261,6 +263,7 @@ def library(seed: int, pop: Population, staff: Staff) -> tuple[Frame, Frame]:
         }
     )
     ln = frame_concat(loans)
+    ln = {k: col[tl.before_today(ln["borrow"])] for k, col in ln.items()}
     order = np.lexsort((ln["_who"], ln["borrow"]))
     ln = {k: col[order] for k, col in ln.items()}
     n = len(ln["_who"])
@@ -269,7 +272,7 @@ def library(seed: int, pop: Population, staff: Staff) -> tuple[Frame, Frame]:
     barcode = np.strings.add("C", np.strings.zfill(ln["_book"].astype(str), 7))
     action_rows = [
         (np.arange(n), ln["borrow"], "1"),
-        (np.flatnonzero(ln["renewed"] & (ln["renew"] <= end)), ln["renew"], "3"),
+        (np.flatnonzero(ln["renewed"] & (ln["renew"].astype("datetime64[D]") <= end)), ln["renew"], "3"),
         (np.flatnonzero(ln["back"].astype("datetime64[D]") <= end), ln["back"], "2"),
     ]
     idx = np.concatenate([r[0] for r in action_rows])
@@ -326,11 +329,16 @@ def _clc(pop: Population, staff: Staff, who: np.ndarray, u: np.ndarray) -> np.nd
     return out
 
 
-def card_parts(seed: int, pop: Population) -> Iterator[tuple[str, Frame]]:
-    for t, term in enumerate(DATA_TERMS):
-        yield term.code, card_term(seed, pop, t)
+def sampled_terms(tl: Timeline) -> list[int]:
+    """Data terms (indices) with at least one sampled day before `today`: one export file each."""
+    return [t for t, term in enumerate(tl.data_terms) if len(sample_days(tl, term))]
 
 
-def dorm_parts(seed: int, pop: Population) -> Iterator[tuple[str, Frame]]:
-    for t, term in enumerate(DATA_TERMS):
-        yield term.code, dorm_term(seed, pop, t)
+def card_parts(tl: Timeline, seed: int, pop: Population) -> Iterator[tuple[str, Frame]]:
+    for t in sampled_terms(tl):
+        yield tl.data_terms[t].code, card_term(tl, seed, pop, t)
+
+
+def dorm_parts(tl: Timeline, seed: int, pop: Population) -> Iterator[tuple[str, Frame]]:
+    for t in sampled_terms(tl):
+        yield tl.data_terms[t].code, dorm_term(tl, seed, pop, t)

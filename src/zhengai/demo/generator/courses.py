@@ -14,11 +14,10 @@ import numpy as np
 from zhengai.demo import catalogue as cat
 from zhengai.demo.generator import plants as pl
 from zhengai.demo.generator.base import (
-    COHORTS,
-    DATA_TERMS,
     TEACHING_WEEKS,
     Frame,
     Stream,
+    Timeline,
     obj,
     rng_for,
 )
@@ -79,7 +78,7 @@ def _hours(rng: np.random.Generator, module: str, planted: bool) -> tuple[int, i
     return total - practice, practice
 
 
-def build_curriculum(seed: int, pop: Population) -> Curriculum:
+def build_curriculum(tl: Timeline, seed: int, pop: Population) -> Curriculum:
     rows: list[dict] = []
     for i, pc in enumerate(cat.PUBLIC_COURSES):
         rows.append(
@@ -158,8 +157,8 @@ def build_curriculum(seed: int, pop: Population) -> Curriculum:
         "_pool": obj(r["pool"] for r in rows),
         "_from_cohort": np.array([r["from_cohort"] for r in rows], dtype=np.int64),
     }
-    plans = _build_plans(courses)
-    offerings = _build_offerings(seed, pop, courses, plans)
+    plans = _build_plans(courses, tl.cohorts)
+    offerings = _build_offerings(tl, seed, pop, courses, plans)
     return Curriculum(courses=courses, plans=plans, offerings=offerings)
 
 
@@ -178,7 +177,7 @@ def _top_up(rows: list[dict]) -> None:
         raise RuntimeError("人才培养方案学时不足，请检查课程目录")
 
 
-def _build_plans(courses: Frame) -> Frame:
+def _build_plans(courses: Frame, years: tuple[int, ...]) -> Frame:
     """One plan per major per cohort: the public courses of that cohort plus the major's own courses."""
     public = np.flatnonzero(courses["_major"] < 0)
     parts: list[np.ndarray] = []
@@ -186,7 +185,7 @@ def _build_plans(courses: Frame) -> Frame:
     cohorts: list[np.ndarray] = []
     for m in range(len(cat.MAJORS)):
         own = np.flatnonzero(courses["_major"] == m)
-        for cohort in COHORTS:
+        for cohort in years:
             pub = public[courses["_from_cohort"][public] <= cohort]
             idx = np.concatenate([pub, own])
             parts.append(idx)
@@ -213,7 +212,7 @@ def _build_plans(courses: Frame) -> Frame:
     }
 
 
-def _build_offerings(seed: int, pop: Population, courses: Frame, plans: Frame) -> Frame:
+def _build_offerings(tl: Timeline, seed: int, pop: Population, courses: Frame, plans: Frame) -> Frame:
     """Every class takes every plan course of its semester, as one teaching task per class.
 
     岗位实习 is supervised in groups: one task per group of about 12 students of a class.
@@ -229,7 +228,7 @@ def _build_offerings(seed: int, pop: Population, courses: Frame, plans: Frame) -
     s_class = pop.students["_class"]
     term_col, course_col, class_col, enrolled_col, group_col, groups_col = [], [], [], [], [], []
     internship = courses["_module"] == "internship"
-    for t, term in enumerate(DATA_TERMS):
+    for t, term in enumerate(tl.data_terms):
         enrolled = np.bincount(s_class[pop.present[:, term.index]], minlength=n_classes)
         for k in np.flatnonzero(enrolled > 0):
             sem = term.semester_of(int(classes["cohort"][k]))
@@ -252,7 +251,7 @@ def _build_offerings(seed: int, pop: Population, courses: Frame, plans: Frame) -
     module = courses["_module"][c_arr]
     off_campus = np.isin(module, OFF_CAMPUS)
     sessions = np.where(off_campus, hours // 6, (hours + 1) // 2)  # off campus: supervision days
-    term_codes = obj(t.code for t in DATA_TERMS)
+    term_codes = obj(t.code for t in tl.data_terms)
     n = len(t_arr)
     return {
         "offering_id": obj(

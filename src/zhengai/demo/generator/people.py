@@ -16,14 +16,13 @@ import numpy as np
 from zhengai.demo import catalogue as cat
 from zhengai.demo.generator import plants as pl
 from zhengai.demo.generator.base import (
-    COHORTS,
-    SIM_TERMS,
     Frame,
     Stream,
+    Timeline,
     allocate,
+    graduation_day,
     obj,
     rng_for,
-    semester_matrix,
     to_day,
     where,
 )
@@ -67,21 +66,21 @@ def _intake_for(target: int, terms: int) -> int:
     return intake
 
 
-def solve_intakes(n_students: int) -> dict[int, int]:
-    """Intake per cohort such that exactly `n_students` are in school on the first day of 2025-2026.
-
-    Who leaves is random, how many leave per term is a fixed share, so the count is exact.
+def solve_intakes(n_students: int, year: int) -> dict[int, int]:
+    """Intake per cohort such that exactly `n_students` are in school on the first day of the current
+    学年 (`year`). Who leaves is random, how many leave per term is a fixed share, so the count is exact.
     """
-    terms_before = {2023: 4, 2024: 2, 2025: 0}
+    third, second = year - 2, year - 1
+    terms_before = {third: 4, second: 2, year: 0}
     expected = {c: _survivors(10**6, t) / 10**6 for c, t in terms_before.items()}
-    weights = {c: INTAKE_GROWTH ** (c - 2023) * expected[c] for c in terms_before}
+    weights = {c: INTAKE_GROWTH ** (c - third) * expected[c] for c in terms_before}
     total = sum(weights.values())
-    targets = {c: int(n_students * weights[c] / total + 0.5) for c in (2023, 2024)}
-    intakes = {c: _intake_for(targets[c], terms_before[c]) for c in (2023, 2024)}
-    survivors = sum(_survivors(intakes[c], terms_before[c]) for c in (2023, 2024))
-    intakes[2025] = n_students - survivors
-    intakes[2022] = int(intakes[2023] / INTAKE_GROWTH + 0.5)
-    intakes[2021] = int(intakes[2023] / INTAKE_GROWTH**2 + 0.5)
+    targets = {c: int(n_students * weights[c] / total + 0.5) for c in (third, second)}
+    intakes = {c: _intake_for(targets[c], terms_before[c]) for c in (third, second)}
+    survivors = sum(_survivors(intakes[c], terms_before[c]) for c in (third, second))
+    intakes[year] = n_students - survivors
+    intakes[third - 1] = int(intakes[third] / INTAKE_GROWTH + 0.5)
+    intakes[third - 2] = int(intakes[third] / INTAKE_GROWTH**2 + 0.5)
     return dict(sorted(intakes.items()))
 
 
@@ -118,16 +117,18 @@ def person_names(rng: np.random.Generator, female: np.ndarray, two_char_share: f
     return obj(names)
 
 
-def build_population(n_students: int, seed: int, plants: pl.Plants) -> Population:
+def build_population(tl: Timeline, n_students: int, seed: int, plants: pl.Plants) -> Population:
     rng = rng_for(seed, Stream.STUDENTS)
     majors = build_majors()
-    intakes = solve_intakes(n_students)
+    intakes = solve_intakes(n_students, tl.year)
+    cohorts = tl.cohorts
+    sim_terms = tl.sim_terms
     n_majors = len(cat.MAJORS)
 
     # ---- who is in which major and class
     class_rows: list[tuple[int, int, int, int]] = []  # cohort, major, class_no, size
-    for cohort in COHORTS:
-        weights = np.array([m.weight * (1 + m.growth) ** (cohort - 2023) for m in cat.MAJORS])
+    for cohort in cohorts:
+        weights = np.array([m.weight * (1 + m.growth) ** (cohort - tl.year + 2) for m in cat.MAJORS])
         minimum = 1 if intakes[cohort] >= 2 * n_majors else 0
         counts = allocate(intakes[cohort], weights, minimum=minimum)
         for m, count in enumerate(counts):
@@ -163,7 +164,7 @@ def build_population(n_students: int, seed: int, plants: pl.Plants) -> Populatio
     female = rng.random(n) < female_share
     provinces = [p for p, _ in cat.PROVINCES]
     prov_w = np.array([w for _, w in cat.PROVINCES])
-    birth = np.array([to_day(dt.date(int(c) - 20, 9, 1)) for c in COHORTS])[s_cohort - COHORTS[0]] + rng.integers(
+    birth = np.array([to_day(dt.date(int(c) - 20, 9, 1)) for c in cohorts])[s_cohort - cohorts[0]] + rng.integers(
         0, 2 * 365 + 200, n
     ).astype("timedelta64[D]")
     students: Frame = {
@@ -197,10 +198,10 @@ def build_population(n_students: int, seed: int, plants: pl.Plants) -> Populatio
     erng = rng_for(seed, Stream.ENGAGEMENT)
     ability = erng.standard_normal(n)
     level = 0.5 * ability + np.sqrt(0.75) * erng.standard_normal(n)
-    shocks = erng.standard_normal((n, len(SIM_TERMS)))
-    base = np.empty((n, len(SIM_TERMS)))
+    shocks = erng.standard_normal((n, len(sim_terms)))
+    base = np.empty((n, len(sim_terms)))
     base[:, 0] = level
-    for k in range(1, len(SIM_TERMS)):
+    for k in range(1, len(sim_terms)):
         base[:, k] = AR_RHO * base[:, k - 1] + np.sqrt(1 - AR_RHO**2) * shocks[:, k]
     class_effect = erng.normal(0.0, 0.25, len(class_rows))
     base += class_effect[s_class][:, None]
@@ -210,22 +211,22 @@ def build_population(n_students: int, seed: int, plants: pl.Plants) -> Populatio
     # ---- planted: the sliding class and the red-tier students
     prng = rng_for(seed, Stream.PLANTS)
     slide_major = int(np.flatnonzero(majors["major_code"] == pl.SLIDE_MAJOR)[0])
-    slide = np.flatnonzero((cls_major == slide_major) & (cls_cohort == pl.SLIDE_COHORT) & (cls_no == 1))
+    slide = np.flatnonzero((cls_major == slide_major) & (cls_cohort == plants.slide_cohort) & (cls_no == 1))
     if len(slide):
         plants.slide_class = str(class_codes[slide[0]])
         members = np.flatnonzero(s_class == slide[0])
-        for code, offset in pl.SLIDE_OFFSETS.items():
-            k = next(t.index for t in SIM_TERMS if t.code == code)
+        for code, offset in plants.slide_offsets.items():
+            k = next(t.index for t in sim_terms if t.code == code)
             engagement[members, k] += offset
     red: list[int] = []
     for major_code, count in pl.RED_MAJORS:
         m = int(np.flatnonzero(majors["major_code"] == major_code)[0])
-        pool = np.flatnonzero((s_major == m) & (s_cohort == pl.RED_COHORT))
+        pool = np.flatnonzero((s_major == m) & (s_cohort == plants.red_cohort))
         take = min(count, len(pool))
         red.extend(sorted(int(i) for i in prng.choice(pool, size=take, replace=False)))
     plants.red_students = red
     if red:
-        data_terms = [t.index for t in SIM_TERMS if t.is_data]
+        data_terms = [t.index for t in tl.data_terms]
         for k in data_terms:
             engagement[red, k] = -2.3 + 0.3 * prng.standard_normal(len(red))
     protected = np.zeros(n, dtype=bool)
@@ -233,11 +234,11 @@ def build_population(n_students: int, seed: int, plants: pl.Plants) -> Populatio
 
     # ---- attrition: a fixed share per cohort and term; the least engaged are the likeliest to go
     arng = rng_for(seed, Stream.ATTRITION)
-    semester = semester_matrix(s_cohort)
+    semester = tl.semester_matrix(s_cohort)
     leave_term = np.full(n, -1, dtype=np.int64)
-    by_cohort = {c: np.flatnonzero(s_cohort == c) for c in COHORTS}
-    for term in SIM_TERMS:
-        for cohort in COHORTS:
+    by_cohort = {c: np.flatnonzero(s_cohort == c) for c in cohorts}
+    for term in sim_terms:
+        for cohort in cohorts:
             sem = term.semester_of(cohort)
             if not 1 <= sem <= 6:
                 continue
@@ -252,26 +253,32 @@ def build_population(n_students: int, seed: int, plants: pl.Plants) -> Populatio
     kinds = [k for k, _ in LEAVE_KINDS]
     kind_p = [p for _, p in LEAVE_KINDS]
     students["status"][leavers] = obj(kinds)[arng.choice(len(kinds), size=len(leavers), p=kind_p)]
-    starts = np.array([to_day(t.teaching_start) for t in SIM_TERMS])
+    starts = np.array([to_day(t.teaching_start) for t in sim_terms])
     students["status_date"][leavers] = starts[leave_term[leavers]] + arng.integers(7, 120, len(leavers)).astype(
         "timedelta64[D]"
     )
-    graduates = np.flatnonzero((leave_term < 0) & (s_cohort <= 2023))
+    # who would leave on or after `today` has not left yet: in school, with nothing recorded
+    later = leavers[~tl.before_today(students["status_date"][leavers])]
+    leave_term[later] = -1
+    students["status"][later] = "01"
+    students["status_date"][later] = np.datetime64("NaT")
+    done = np.array([tl.graduated(int(c)) for c in cohorts])[s_cohort - cohorts[0]]
+    graduates = np.flatnonzero((leave_term < 0) & done)
     students["status"][graduates] = "05"
     students["status_date"][graduates] = np.array(
-        [to_day(dt.date(int(c) + 3, 6, 30)) for c in s_cohort[graduates]], dtype="datetime64[D]"
+        [to_day(graduation_day(int(c))) for c in s_cohort[graduates]], dtype="datetime64[D]"
     )
 
     in_school = (semester >= 1) & (semester <= 6)
-    term_idx = np.arange(len(SIM_TERMS))[None, :]
+    term_idx = np.arange(len(sim_terms))[None, :]
     never = leave_term[:, None] < 0
     present = in_school & (never | (leave_term[:, None] > term_idx))
     at_start = in_school & (never | (leave_term[:, None] >= term_idx))
-    census = {t.start_year: int(at_start[:, t.index].sum()) for t in SIM_TERMS if t.kind == 1}
-    if census[2025] != n_students:
-        raise RuntimeError(f"在校生人数计算有误：{census[2025]} ≠ {n_students}")
+    census = {t.start_year: int(at_start[:, t.index].sum()) for t in sim_terms if t.kind == 1}
+    if census[tl.year] != n_students:
+        raise RuntimeError(f"在校生人数计算有误：{census[tl.year]} ≠ {n_students}")
 
-    data_cols = [t.index for t in SIM_TERMS if t.is_data]
+    data_cols = [t.index for t in tl.data_terms]
     weights = present[:, data_cols]
     students["_engagement"] = np.where(
         weights.any(axis=1),

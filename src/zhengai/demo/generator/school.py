@@ -9,11 +9,9 @@ import numpy as np
 from zhengai.demo import catalogue as cat
 from zhengai.demo.generator import plants as pl
 from zhengai.demo.generator.base import (
-    DATA_YEARS,
-    WINDOW_END,
-    WINDOW_START,
     Frame,
     Stream,
+    Timeline,
     allocate,
     obj,
     rng_for,
@@ -25,10 +23,13 @@ from zhengai.demo.generator.staff import Staff
 PLACED_EMPLOYED = ("10", "11", "12", "30", "40")
 
 
-def build_admissions(seed: int, pop: Population) -> Frame:
-    """Per year, major and province: plan, admitted, reported. Reported equals the cohort's roster."""
+def build_admissions(tl: Timeline, seed: int, pop: Population, plants: pl.Plants) -> Frame:
+    """Per year, major and province: plan, admitted, reported. Reported equals the cohort's roster.
+
+    The current year's admissions are done: 报到 closes before teaching starts in September.
+    """
     rows = []
-    for year in DATA_YEARS:
+    for year in tl.data_years:
         rng = rng_for(seed, Stream.ADMISSIONS, year)
         cohort = pop.students["cohort"] == year
         for m, major in enumerate(cat.MAJORS):
@@ -36,7 +37,7 @@ def build_admissions(seed: int, pop: Population) -> Frame:
             provinces, reported = np.unique(pop.students["origin_province"][sel].astype(str), return_counts=True)
             if not len(provinces):
                 continue
-            planted = major.code == pl.REPORT_MAJOR and year == pl.REPORT_YEAR
+            planted = major.code == pl.REPORT_MAJOR and year == plants.report_year
             rate = pl.REPORT_RATE + rng.uniform(-0.02, 0.02) if planted else rng.uniform(0.90, 0.97)
             total_admitted = max(int(reported.sum()), round(reported.sum() / rate))
             extra = allocate(total_admitted - int(reported.sum()), reported.astype(float))
@@ -65,11 +66,16 @@ def _major_index(code: str) -> int:
     return next(i for i, m in enumerate(cat.MAJORS) if m.code == code)
 
 
-def build_employment(seed: int, pop: Population) -> Frame:
+def employment_cohorts(tl: Timeline) -> list[int]:
+    """The cohorts whose graduates were surveyed (31 August of the graduation year) before `today`."""
+    return [c for c in tl.cohorts if dt.date(c + 3, 8, 31) < tl.today]
+
+
+def build_employment(tl: Timeline, seed: int, pop: Population) -> Frame:
     """Destinations of each graduating cohort, surveyed on 31 August of the graduation year."""
     students = pop.students
     rows = []
-    for cohort in (2021, 2022, 2023):
+    for cohort in employment_cohorts(tl):
         rng = rng_for(seed, Stream.EMPLOYMENT, cohort)
         grad_year = cohort + 3
         for m, major in enumerate(cat.MAJORS):
@@ -97,7 +103,9 @@ def build_employment(seed: int, pop: Population) -> Frame:
             related_share = pl.EMPLOYMENT_RELATED if planted else min(0.97, field.related * rng.uniform(0.95, 1.05))
             order = np.argsort(-(e[employed] + rng.normal(0, 1.0, len(employed))), kind="stable")
             related = np.zeros(n, dtype=bool)
-            related[employed[order[: round(len(employed) * related_share)]]] = True
+            # the planted share rounds down, so that a small cohort stays strictly below the 50 % line
+            n_related = int(len(employed) * related_share) if planted else round(len(employed) * related_share)
+            related[employed[order[:n_related]]] = True
             salary_base = field.salary * (0.85 if planted else 1.0)
             for i in range(n):
                 d = dest[i]
@@ -141,38 +149,42 @@ def _year_span(year: int) -> tuple[dt.date, dt.date]:
     return dt.date(year, 9, 1), dt.date(year + 1, 8, 31)
 
 
-def build_training(seed: int, staff: Staff, plants: pl.Plants) -> Frame:
-    """Full-time teachers train ≥ 40 学时 a year (some top-up at the end); office staff a little."""
+def build_training(tl: Timeline, seed: int, staff: Staff, plants: pl.Plants) -> Frame:
+    """Full-time teachers train ≥ 40 学时 a year: the college's training in the first week of September
+    (plants.TRAINING_NORM 学时) and more through the year; office staff a little. Finished by yesterday."""
     t = staff.teachers
     rows = []
     kinds = ("1", "2", "3", "4", "5")
     kind_p = (0.08, 0.27, 0.59, 0.03, 0.03)
     hour_range = {"1": (5, 15), "2": (3, 10), "3": (1, 4), "4": (15, 25), "5": (10, 20)}  # × 8 学时
-    for year in DATA_YEARS:
+    for year in tl.data_years:
         rng = rng_for(seed, Stream.TRAINING, year)
         start, end = _year_span(year)
+        opening = dt.date(year, 9, 1)
         for i in np.flatnonzero(np.isin(t["category"], ("1", "4"))):
-            planted = t["staff_no"][i] == plants.training_teacher and year == pl.TRAINING_YEAR
+            planted = t["staff_no"][i] == plants.training_teacher and year == plants.training_year
             records = []
             if planted:
                 records.append(("3", "师德师风专题教育", pl.TRAINING_SHORT_HOURS))
             elif t["category"][i] == "1":
-                for _ in range(int(rng.integers(1, 5))):
+                rows.append((opening, i, "3", "新学年教师集中培训", opening + dt.timedelta(days=4), pl.TRAINING_NORM))
+                for _ in range(int(rng.integers(0, 4))):
                     k = str(rng.choice(kinds, p=kind_p))
                     lo, hi = hour_range[k]
                     titles = cat.TRAINING_TITLES[k]
                     records.append((k, titles[int(rng.integers(0, len(titles)))], 8 * int(rng.integers(lo, hi + 1))))
-                total = sum(r[2] for r in records)
-                if total < pl.TRAINING_NORM + 8:
-                    records.append(("3", "教学诊断与改进专题培训", 8 * ((pl.TRAINING_NORM + 8 - total + 7) // 8)))
             else:
                 titles = cat.TRAINING_TITLES["3"]
                 records.append(("3", titles[int(rng.integers(0, len(titles)))], 8 * int(rng.integers(1, 4))))
             for kind, title, hours in records:
                 days = max(1, (hours + 7) // 8)
-                span = (end - start).days - days
-                first = start + dt.timedelta(days=int(rng.integers(0, span)))
+                if planted:  # early in the year, so the shortfall shows from the first weeks on
+                    first = start + dt.timedelta(days=7 + int(rng.integers(0, 14)))
+                else:
+                    span = (end - start).days - days
+                    first = start + dt.timedelta(days=int(rng.integers(0, span)))
                 rows.append((first, i, kind, title, first + dt.timedelta(days=days - 1), hours))
+    rows = [r for r in rows if r[4] < tl.today]
     rows.sort(key=lambda r: (r[0], r[1], r[3]))
     teacher = np.array([r[1] for r in rows], dtype=np.int64)
     return {
@@ -187,14 +199,15 @@ def build_training(seed: int, staff: Staff, plants: pl.Plants) -> Frame:
     }
 
 
-def build_practice(seed: int, staff: Staff, plants: pl.Plants) -> Frame:
-    """企业实践 in the summer or winter break. Every 双师型 professional teacher has some — but one."""
+def build_practice(tl: Timeline, seed: int, staff: Staff, plants: pl.Plants) -> Frame:
+    """企业实践 in the summer or winter breaks that are over. Every 双师型 professional teacher has some — but one."""
     t = staff.teachers
     rng = rng_for(seed, Stream.PRACTICE)
     breaks = []
-    for year in DATA_YEARS:
+    for year in tl.data_years:
         breaks.append((dt.date(year + 1, 1, 15), 30))  # winter
         breaks.append((dt.date(year + 1, 7, 5), 45))  # summer
+    breaks = [b for b in breaks if b[0] + dt.timedelta(days=b[1]) < tl.today]
     rows = []
     for i in np.flatnonzero(t["category"] == "1"):
         if t["staff_no"][i] == plants.practice_teacher:
@@ -209,14 +222,14 @@ def build_practice(seed: int, staff: Staff, plants: pl.Plants) -> Frame:
         if not count:
             continue
         field = cat.FIELDS[cat.MAJORS[t["_major"][i]].field if professional else "it"]
-        for b in rng.choice(len(breaks), size=count, replace=False):
+        for b in rng.choice(len(breaks), size=min(count, len(breaks)), replace=False):
             start, room = breaks[b]
             days = int(rng.integers(10, min(room, 45)))
             first = start + dt.timedelta(days=int(rng.integers(0, room - days + 1)))
             last = first + dt.timedelta(days=days - 1)
             enterprise = field.enterprises[int(rng.integers(0, len(field.enterprises)))]
             rows.append((first, int(i), enterprise, last, days))
-    rows = [r for r in rows if WINDOW_START <= r[0] and r[3] <= WINDOW_END]
+    rows = [r for r in rows if tl.window_start <= r[0] and r[3] < tl.today]
     rows.sort(key=lambda r: (r[0], r[1]))
     teacher = np.array([r[1] for r in rows], dtype=np.int64)
     return {
@@ -230,12 +243,13 @@ def build_practice(seed: int, staff: Staff, plants: pl.Plants) -> Frame:
     }
 
 
-def build_research(seed: int, staff: Staff, courses: Frame) -> Frame:
+def build_research(tl: Timeline, seed: int, staff: Staff, courses: Frame) -> Frame:
+    """Research outputs per calendar year, the three calendar years up to this one."""
     t = staff.teachers
     rows = []
     kinds = ("1", "2", "3", "4", "5", "6")
     kind_p = (0.55, 0.20, 0.08, 0.07, 0.06, 0.04)
-    for year in (2023, 2024, 2025):
+    for year in tl.data_years:
         rng = rng_for(seed, Stream.RESEARCH, year)
         for i in np.flatnonzero(t["category"] == "1"):
             lam = 0.25 + 0.3 * (t["title_level"][i] in ("1", "2")) + 0.2 * (t["stage"][i] in ("3", "4"))
@@ -272,12 +286,18 @@ def build_research(seed: int, staff: Staff, courses: Frame) -> Frame:
     }
 
 
-def build_resources(seed: int, pop: Population) -> Frame:
-    """Facilities sized for the last year's students, comfortably above the 2004 综合类 standards."""
+def resource_years(tl: Timeline) -> list[int]:
+    """学年 whose 时点 (30 September, the census day of the basic-conditions report) is past."""
+    return [y for y in tl.data_years if dt.date(y, 9, 30) < tl.today]
+
+
+def build_resources(tl: Timeline, seed: int, pop: Population) -> Frame:
+    """Facilities sized for the current year's students, comfortably above the 2004 综合类 standards."""
     rng = rng_for(seed, Stream.SCHOOL, 1)
-    last = pop.census[2025]
+    last = pop.census[tl.year]
+    first = tl.data_years[0]
     rows = []
-    for year in DATA_YEARS:
+    for year in resource_years(tl):
         n = pop.census[year]
         value = round(5600 * n * rng.uniform(1.0, 1.05), -2)
         rows.append(
@@ -285,7 +305,7 @@ def build_resources(seed: int, pop: Population) -> Frame:
                 "academic_year": year,
                 "school_category": "1",
                 "land_area": round(66.0 * last, 0),
-                "building_area": round(31.0 * last * (1.0 + 0.02 * (year - 2023)), 0),
+                "building_area": round(31.0 * last * (1.0 + 0.02 * (year - first)), 0),
                 "teaching_admin_area": round(16.0 * last, 0),
                 "dorm_area": round(7.2 * last, 0),
                 "practice_area": round(6.0 * last, 0),
@@ -301,19 +321,29 @@ def build_resources(seed: int, pop: Population) -> Frame:
     return {k: (obj(r[k] for r in rows) if k == "school_category" else np.array([r[k] for r in rows])) for k in rows[0]}
 
 
-def build_finance(seed: int, pop: Population, resources: Frame) -> Frame:
+def finance_years(tl: Timeline) -> list[int]:
+    """The last three calendar years that are closed (决算 of a year is known once it has ended)."""
+    return [tl.today.year - 3, tl.today.year - 2, tl.today.year - 1]
+
+
+def build_finance(tl: Timeline, seed: int, pop: Population, resources: Frame) -> Frame:
     rng = rng_for(seed, Stream.SCHOOL, 2)
     rows = []
-    for year in (2023, 2024, 2025):
+    years = list(resources["academic_year"])
+
+    def clamp(year: int) -> int:  # the headcount and equipment of the nearest year with data
+        return min(max(year, years[0]), years[-1])
+
+    for year in finance_years(tl):
         # a calendar year spans two academic years: weight the spring and autumn headcounts
-        n = (pop.census[max(year - 1, 2023)] * 8 + pop.census[year] * 4) / 12
+        n = (pop.census[clamp(year - 1)] * 8 + pop.census[clamp(year)] * 4) / 12
         income = {
             "R01": 12000 * n * rng.uniform(0.98, 1.04),
             "R02": 5200 * n * rng.uniform(0.97, 1.02),
             "R03": rng.uniform(2e5, 8e5),
             "R04": rng.uniform(2e6, 5e6),
         }
-        new_equipment = float(resources["equipment_new_value"][list(resources["academic_year"]).index(year)])
+        new_equipment = float(resources["equipment_new_value"][years.index(clamp(year))])
         spend = {
             "E01": 1800 * n,
             "E02": 200 * n,

@@ -16,9 +16,9 @@ import numpy as np
 from zhengai.demo import catalogue as cat
 from zhengai.demo.generator import plants as pl
 from zhengai.demo.generator.base import (
-    SIM_TERMS,
     Frame,
     Stream,
+    Timeline,
     obj,
     rng_for,
     to_day,
@@ -47,15 +47,15 @@ class Staff:
     demo_teacher: int  # the 护理系 teacher behind the demo account 'jiaoshi'
 
 
-def _census_by_major(pop: Population) -> np.ndarray:
-    k = next(t.index for t in SIM_TERMS if t.start_year == 2025 and t.kind == 1)
+def _census_by_major(tl: Timeline, pop: Population) -> np.ndarray:
+    k = tl.first_term(tl.year).index
     return np.bincount(pop.students["_major"][pop.at_start[:, k]], minlength=len(cat.MAJORS))
 
 
-def _specs(seed: int, n_students: int, pop: Population, cur: Curriculum) -> list[dict]:
+def _specs(tl: Timeline, seed: int, n_students: int, pop: Population, cur: Curriculum) -> list[dict]:
     rng = rng_for(seed, Stream.TEACHERS, 1)
     specs: list[dict] = []
-    census = _census_by_major(pop)
+    census = _census_by_major(tl, pop)
     for m, major in enumerate(cat.MAJORS):
         planted = major.code == pl.RATIO_MAJOR
         ratio = pl.RATIO_TARGET * rng.uniform(0.97, 1.03) if planted else rng.uniform(*pl.NORMAL_RATIO)
@@ -70,7 +70,7 @@ def _specs(seed: int, n_students: int, pop: Population, cur: Curriculum) -> list
     off = cur.offerings
     pools = cur.courses["_pool"][off["_course"]]
     for pool, section in cat.PUBLIC_POOLS.items():
-        per_term = [int(((pools == pool) & (off["_term"] == t)).sum()) for t in range(6)]
+        per_term = [int(((pools == pool) & (off["_term"] == t)).sum()) for t in range(len(tl.data_terms))]
         peak = max(per_term)
         if peak == 0:
             continue
@@ -89,8 +89,8 @@ def _specs(seed: int, n_students: int, pop: Population, cur: Curriculum) -> list
     return specs
 
 
-def build_staff(seed: int, n_students: int, pop: Population, cur: Curriculum, plants: pl.Plants) -> Staff:
-    specs = _specs(seed, n_students, pop, cur)
+def build_staff(tl: Timeline, seed: int, n_students: int, pop: Population, cur: Curriculum, plants: pl.Plants) -> Staff:
+    specs = _specs(tl, seed, n_students, pop, cur)
     rng = rng_for(seed, Stream.TEACHERS, 2)
     n = len(specs)
     category = obj(s["category"] for s in specs)
@@ -101,7 +101,7 @@ def build_staff(seed: int, n_students: int, pop: Population, cur: Curriculum, pl
     female = rng.random(n) < np.where(category == "2", 0.6, female_p)
     a = rng.beta(2.2, 2.8, n)
     age = np.where(is_ft, 24 + np.round(36 * a), 28 + np.round(28 * rng.beta(2, 2, n))).astype(np.int64)
-    birth_year = 2025 - age
+    birth_year = tl.year - age
     birth_month = rng.integers(1, 13, n)
 
     title = np.empty(n, dtype=object)
@@ -158,8 +158,8 @@ def build_staff(seed: int, n_students: int, pop: Population, cur: Curriculum, pl
     stage[is_ft & (title == "1") & (r < 0.08)] = "4"
     hire_year = np.where(
         internal,
-        np.minimum(birth_year + rng.integers(23, 31, n), 2023),
-        rng.integers(2016, 2024, n),
+        np.minimum(birth_year + rng.integers(23, 31, n), tl.year - 2),
+        rng.integers(tl.year - 9, tl.year - 1, n),
     )
     hire = np.array(
         [to_day(dt.date(int(y), 7, 1) if internal[i] else dt.date(int(y), 9, 1)) for i, y in enumerate(hire_year)]
@@ -204,7 +204,7 @@ def build_staff(seed: int, n_students: int, pop: Population, cur: Curriculum, pl
         "_age": age,
     }
     teachers = {k: v[final] for k, v in teachers.items()}
-    supervisors, demo_teacher = _assign(seed, pop, cur, teachers, plants)
+    supervisors, demo_teacher = _assign(tl, seed, pop, cur, teachers, plants)
     return Staff(teachers=teachers, supervisors=supervisors, demo_teacher=demo_teacher)
 
 
@@ -213,7 +213,7 @@ def _seniority(teachers: Frame, idx: np.ndarray) -> np.ndarray:
     return idx[np.lexsort((idx, -teachers["_age"][idx], teachers["title_level"][idx].astype(str)))]
 
 
-def _assign(seed: int, pop: Population, cur: Curriculum, teachers: Frame, plants: pl.Plants):
+def _assign(tl: Timeline, seed: int, pop: Population, cur: Curriculum, teachers: Frame, plants: pl.Plants):
     rng = rng_for(seed, Stream.ASSIGN)
     off, courses = cur.offerings, cur.courses
     t_major = teachers["_major"]
@@ -234,7 +234,7 @@ def _assign(seed: int, pop: Population, cur: Curriculum, teachers: Frame, plants
         # each term the major's tasks, course by course, are dealt to its teachers in turn: everyone
         # teaches every term, and the classes of one course go to neighbouring teachers
         mine = np.isin(o_course, own)
-        for t in range(6):
+        for t in range(len(tl.data_terms)):
             sel = np.flatnonzero(mine & (off["_term"] == t))
             sel = sel[np.lexsort((off["_group"][sel], off["_class"][sel], rank[o_course[sel]]))]
             off["_teacher"][sel] = pool[np.arange(len(sel)) % len(pool)]
@@ -260,7 +260,7 @@ def _assign(seed: int, pop: Population, cur: Curriculum, teachers: Frame, plants
         cap = np.array([CAPACITY[c] for c in category[members]])
         slots = np.array([members[i] for r in range(cap.max()) for i in range(len(members)) if cap[i] > r])
         pub = np.flatnonzero(courses["_pool"] == pool)
-        for t in range(6):
+        for t in range(len(tl.data_terms)):
             sel = np.flatnonzero(np.isin(o_course, pub) & (off["_term"] == t))
             sel = sel[np.lexsort((off["_class"][sel], o_course[sel]))]
             off["_teacher"][sel] = slots[np.arange(len(sel)) % len(slots)]
@@ -269,12 +269,12 @@ def _assign(seed: int, pop: Population, cur: Curriculum, teachers: Frame, plants
             courses["leader_staff_no"][c] = teachers["staff_no"][seniors[i % len(seniors)]]
     off["staff_no"] = teachers["staff_no"][off["_teacher"]]
 
-    # ---- the demo teacher: leads 基础护理学 and advises the first 护理 class of 2025
+    # ---- the demo teacher: leads 基础护理学 and advises the first 护理 class of the current year
     nursing = next(m for m, spec in enumerate(cat.MAJORS) if spec.code == "520201")
     first_core = next(c for c in np.flatnonzero(courses["_major"] == nursing) if courses["_module"][c] == "core")
     demo_no = courses["leader_staff_no"][first_core]
     demo_teacher = int(np.flatnonzero(teachers["staff_no"] == demo_no)[0])
-    first_class = np.flatnonzero((pop.classes["_major"] == nursing) & (pop.classes["cohort"] == 2025))
+    first_class = np.flatnonzero((pop.classes["_major"] == nursing) & (pop.classes["cohort"] == tl.year))
     if len(first_class):
         pop.classes["adviser_staff_no"][first_class[0]] = demo_no
 

@@ -11,11 +11,11 @@ import numpy as np
 from zhengai.demo import catalogue as cat
 from zhengai.demo.generator import plants as pl
 from zhengai.demo.generator.base import (
-    DATA_TERMS,
-    TERM_BY_CODE,
     Frame,
     Stream,
+    Timeline,
     frame_concat,
+    frame_filter,
     group_rank,
     obj,
     rng_for,
@@ -32,9 +32,9 @@ PRACTICE_BASE = 83.0
 ATTENDANCE_RATE = 0.012  # anomalies per student per session at average engagement
 
 
-def expand_pairs(pop: Population, off: Frame, t: int, mask: np.ndarray | None = None):
+def expand_pairs(tl: Timeline, pop: Population, off: Frame, t: int, mask: np.ndarray | None = None):
     """(student index, offering index) for every student present in a class taking an offering in term t."""
-    term = DATA_TERMS[t]
+    term = tl.data_terms[t]
     sel = off["_term"] == t
     if mask is not None:
         sel &= mask
@@ -54,9 +54,9 @@ def expand_pairs(pop: Population, off: Frame, t: int, mask: np.ndarray | None = 
     return s_rep[mine], o_rep[mine]
 
 
-def choose_low_pass_courses(cur: Curriculum, plants: pl.Plants) -> None:
+def choose_low_pass_courses(tl: Timeline, cur: Curriculum, plants: pl.Plants) -> None:
     off, courses = cur.offerings, cur.courses
-    t = TERM_BY_CODE[pl.LOW_PASS_TERM].data_index
+    t = tl.term(plants.low_pass_term).data_index
     chosen = []
     for code in pl.LOW_PASS_MAJORS:
         m = next(i for i, spec in enumerate(cat.MAJORS) if spec.code == code)
@@ -67,19 +67,22 @@ def choose_low_pass_courses(cur: Curriculum, plants: pl.Plants) -> None:
     plants.low_pass_courses = chosen
 
 
-def build_grades(seed: int, pop: Population, cur: Curriculum, staff: Staff, plants: pl.Plants) -> Frame:
+def build_grades(tl: Timeline, seed: int, pop: Population, cur: Curriculum, staff: Staff, plants: pl.Plants) -> Frame:
+    """The grades of the terms whose grades are published by `today` (make-ups once they are held)."""
     off, courses = cur.offerings, cur.courses
     rng = rng_for(seed, Stream.GRADES)
     difficulty = rng.normal(0.0, 1.5, len(courses["course_code"]))
     lenience = rng.normal(0.0, 1.2, len(staff.teachers["staff_no"]))
-    low_pass_t = TERM_BY_CODE[pl.LOW_PASS_TERM].data_index
+    low_pass_t = tl.term(plants.low_pass_term).data_index
+    terms = tl.data_terms
+    graded = len(tl.graded_terms)
     red = np.zeros(len(pop.students["student_no"]), dtype=bool)
     red[plants.red_students] = True
 
     parts = []
-    for t, term in enumerate(DATA_TERMS):
+    for t, term in enumerate(tl.graded_terms):
         trng = rng_for(seed, Stream.GRADES, t)
-        s, o = expand_pairs(pop, off, t)
+        s, o = expand_pairs(tl, pop, off, t)
         c = off["_course"][o]
         module = courses["_module"][c]
         theory = np.isin(module, tuple(BASE_SCORE))
@@ -180,8 +183,9 @@ def build_grades(seed: int, pop: Population, cur: Curriculum, staff: Staff, plan
     mflag[flip] = "0"
     mpassed = (mscore >= 60) & (mflag == "0")
 
-    makeup_day = np.array([to_day(term.makeup_start) for term in DATA_TERMS])
-    exam_day = np.array([to_day(term.exam_start) for term in DATA_TERMS])
+    makeup_day = np.array([to_day(term.makeup_start) for term in terms])
+    makeup_held = np.array([term.makeup_published < tl.today for term in terms])
+    exam_day = np.array([to_day(term.exam_start) for term in terms])
     makeup = {
         "_student": s,
         "_course": first["_course"][need],
@@ -193,16 +197,19 @@ def build_grades(seed: int, pop: Population, cur: Curriculum, staff: Staff, plan
         "exam_date": makeup_day[first["_t"][need]] + mrng.integers(0, 5, len(need)).astype("timedelta64[D]"),
         "_e": e,
     }
+    makeup = frame_filter(makeup, makeup_held[makeup["_t"]])
+    mpassed = mpassed[makeup_held[first["_t"][need]]]
+    need = need[makeup_held[first["_t"][need]]]
 
     # ---- 重修: about half of what is still failed is retaken a year later, if the student is there
     still = np.concatenate([need[~mpassed], cheats])
     still = still[~red[first["_student"][still]]]
     rrng = rng_for(seed, Stream.GRADES, 200)
     later = first["_t"][still] + 2
-    ok = later < len(DATA_TERMS)
+    ok = later < graded
     st = first["_student"][still]
-    sim_index = np.array([term.index for term in DATA_TERMS])
-    later_idx = sim_index[np.minimum(later, len(DATA_TERMS) - 1)]
+    sim_index = np.array([term.index for term in terms])
+    later_idx = sim_index[np.minimum(later, len(terms) - 1)]
     ok &= pop.present[st, later_idx] & (rrng.random(len(still)) < 0.5)
     still = still[ok]
     st = first["_student"][still]
@@ -224,7 +231,7 @@ def build_grades(seed: int, pop: Population, cur: Curriculum, staff: Staff, plan
     g = frame_concat([first, makeup, retake])
     order = np.lexsort((g["_kind"], g["_course"], g["_t"], g["_student"]))
     g = {k: v[order] for k, v in g.items()}
-    term_codes = obj(t.code for t in DATA_TERMS)
+    term_codes = obj(t.code for t in terms)
     off_ids = np.append(off["offering_id"], None)
     return {
         "student_no": pop.students["student_no"][g["_student"]],
@@ -244,13 +251,13 @@ def build_grades(seed: int, pop: Population, cur: Curriculum, staff: Staff, plan
     }
 
 
-def build_attendance(seed: int, pop: Population, cur: Curriculum) -> Frame:
-    """Only anomalies are exported (迟到, 早退, 旷课, 请假), as a real attendance system does."""
+def build_attendance(tl: Timeline, seed: int, pop: Population, cur: Curriculum) -> Frame:
+    """Only anomalies are exported (迟到, 早退, 旷课, 请假), as a real attendance system does, up to yesterday."""
     off = cur.offerings
     parts = []
-    for t, term in enumerate(DATA_TERMS):
+    for t, term in enumerate(tl.data_terms):
         rng = rng_for(seed, Stream.ATTENDANCE, t)
-        s, o = expand_pairs(pop, off, t, mask=off["_on_campus"])
+        s, o = expand_pairs(tl, pop, off, t, mask=off["_on_campus"])
         e = pop.engagement[s, term.index]
         sessions = off["sessions"][o]
         lam = sessions * ATTENDANCE_RATE * np.exp(-0.9 * e)
@@ -282,6 +289,7 @@ def build_attendance(seed: int, pop: Population, cur: Curriculum) -> Frame:
             }
         )
     a = frame_concat(parts)
+    a = frame_filter(a, tl.before_today(a["session_date"]))
     order = np.lexsort((a["_student"], a["_offering"], a["session_date"]))
     a = {k: v[order] for k, v in a.items()}
     return {
@@ -298,13 +306,16 @@ def build_attendance(seed: int, pop: Population, cur: Curriculum) -> Frame:
     }
 
 
-def build_evaluations(seed: int, pop: Population, cur: Curriculum, staff: Staff, plants: pl.Plants) -> Frame:
+def build_evaluations(
+    tl: Timeline, seed: int, pop: Population, cur: Curriculum, staff: Staff, plants: pl.Plants
+) -> Frame:
+    """学生评教 of the terms whose evaluation has closed."""
     off = cur.offerings
     rng = rng_for(seed, Stream.EVALUATION)
-    sel = np.flatnonzero(off["_on_campus"] & (off["enrolled"] > 0))
+    sel = np.flatnonzero(off["_on_campus"] & (off["enrolled"] > 0) & (off["_term"] < len(tl.evaluated_terms)))
     teacher = off["_teacher"][sel]
     quality = staff.teachers["_quality"][teacher]
-    class_e = _class_engagement(pop)[off["_class"][sel], off["_term"][sel]]
+    class_e = _class_engagement(tl, pop)[off["_class"][sel], off["_term"][sel]]
     score = 87 + 3.2 * quality + 0.5 * class_e + rng.normal(0, 1.2, len(sel))
     planted = staff.teachers["staff_no"][teacher] == plants.eval_teacher
     score[planted] = pl.EVAL_LOW_MEAN + rng.normal(0, 1.5, int(planted.sum()))
@@ -322,11 +333,11 @@ def build_evaluations(seed: int, pop: Population, cur: Curriculum, staff: Staff,
     }
 
 
-def _class_engagement(pop: Population) -> np.ndarray:
+def _class_engagement(tl: Timeline, pop: Population) -> np.ndarray:
     """Mean engagement of the present students of each class in each data term."""
     n_classes = len(pop.classes["class_code"])
-    out = np.zeros((n_classes, len(DATA_TERMS)))
-    for t, term in enumerate(DATA_TERMS):
+    out = np.zeros((n_classes, len(tl.data_terms)))
+    for t, term in enumerate(tl.data_terms):
         here = pop.present[:, term.index]
         k = pop.students["_class"][here]
         total = np.bincount(k, weights=pop.engagement[here, term.index], minlength=n_classes)
@@ -335,12 +346,13 @@ def _class_engagement(pop: Population) -> np.ndarray:
     return out
 
 
-def build_observations(seed: int, cur: Curriculum, staff: Staff, plants: pl.Plants) -> Frame:
+def build_observations(tl: Timeline, seed: int, cur: Curriculum, staff: Staff, plants: pl.Plants) -> Frame:
+    """督导听课 in teaching weeks 3–16, up to yesterday."""
     off = cur.offerings
     teachers = staff.teachers
     rng = rng_for(seed, Stream.OBSERVATION)
     rows: list[tuple] = []
-    for t, term in enumerate(DATA_TERMS):
+    for t, term in enumerate(tl.data_terms):
         sel = np.flatnonzero((off["_term"] == t) & off["_on_campus"])
         by_teacher: dict[int, list[int]] = {}
         for i in sel:
@@ -360,12 +372,13 @@ def build_observations(seed: int, cur: Curriculum, staff: Staff, plants: pl.Plan
                 else:
                     score = 84 + 4 * teachers["_quality"][teacher] + rng.normal(0, 3.0)
                 rows.append((day, t, o, teacher, observer, float(np.clip(round(score, 1), 40, 99))))
+    rows = [r for r in rows if r[0] < tl.today]
     rows.sort(key=lambda r: (r[0], r[3], r[2]))
     seq: dict[int, int] = {}
     ids = []
     for r in rows:
         seq[r[1]] = seq.get(r[1], 0) + 1
-        ids.append(f"TK{DATA_TERMS[r[1]].compact}{seq[r[1]]:05d}")
+        ids.append(f"TK{tl.data_terms[r[1]].compact}{seq[r[1]]:05d}")
     o_idx = np.array([r[2] for r in rows], dtype=np.int64)
     scores = np.array([r[5] for r in rows])
     return {

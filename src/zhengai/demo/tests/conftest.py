@@ -10,15 +10,23 @@ import pyarrow as pa
 import pytest
 
 from zhengai.demo import services
+from zhengai.demo.generator.base import Timeline
 from zhengai.demo.readers import read_table
+from zhengai.lib import clock
 
 SMALL = 600  # big enough for deciles and a few classes per cohort, small enough to build in seconds
 
 
 @pytest.fixture(scope="session")
 def small_build(tmp_path_factory) -> services.ExportBuild:
+    """The demo as `zhengai demo` builds it today (the clock's today: set ZHENGAI_NOW to try another day)."""
     out = tmp_path_factory.mktemp("demo600")
-    return services.demo_exports_build(students=SMALL, seed=services.DEFAULT_SEED, out_dir=out)
+    return services.demo_exports_build(students=SMALL, seed=services.DEFAULT_SEED, out_dir=out, today=clock.today())
+
+
+@pytest.fixture(scope="session")
+def timeline(small_build) -> Timeline:
+    return small_build.college.timeline
 
 
 @pytest.fixture(scope="session")

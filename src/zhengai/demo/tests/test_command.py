@@ -129,3 +129,28 @@ def test_demo_lands_through_the_data_center_and_every_source_is_green(tmp_path):
     assert all(feed.healthy for row in overview for feed in row.feeds), [
         (feed.source.code, feed.table.name, feed.problem) for row in overview for feed in row.feeds if not feed.healthy
     ]
+
+
+def test_freshness_is_the_datas_own_date_and_the_cockpit_says_it(tmp_path, client):
+    """数据截至 is how far the data reaches (up to yesterday), not the import time; the 在读 count says it too."""
+    import datetime as dt
+
+    from django.urls import reverse
+
+    from zhengai.datacenter.selectors import table_freshness
+    from zhengai.lib import clock
+
+    run_demo(tmp_path)
+    today = clock.today()
+    yesterday = today - dt.timedelta(days=1)
+    attendance = table_freshness("attendance")
+    assert attendance.data.day < today and attendance.label == f"数据截至 {attendance.data.day.isoformat()}"
+    assert attendance.as_of.date() >= today - dt.timedelta(days=1)  # imported now, whatever the data's date
+    roster = table_freshness("students")
+    assert roster.data.day == yesterday and roster.source_name == "学生工作管理系统"
+    client.force_login(User.objects.get(username="zhikong"))
+    page = client.get(reverse("home")).content.decode()
+    counter = page[page.index("在读学生") :]
+    counter = counter[: counter.index("</a>")]
+    assert f"数据截至 {yesterday.isoformat()}" in counter
+    assert "来源 学生工作管理系统" in counter and "导入时间" in counter

@@ -14,8 +14,6 @@ import pytest
 # django_db: the session fixture needs the test database set up (it loads the demo into it).
 pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
-FIRST, LAST = dt.date(2023, 9, 1), dt.date(2026, 8, 31)
-
 
 def _rows(table) -> dict[tuple[str, str], float | None]:
     out = {}
@@ -40,13 +38,15 @@ def test_duckdb_and_spark_agree_on_the_whole_catalogue(evaluated_demo, settings)
     settings.DATA_DIR = evaluated_demo.data_dir
     catalogue = shipped_catalogue()
     assert len(catalogue) >= 80
-    terms = default_terms(2023, 2025)
+    years = evaluated_demo.ground_truth["data_years"]
+    first, last = dt.date(years[0], 9, 1), dt.date(years[-1] + 1, 8, 31)
+    terms = default_terms(years[0], years[-1])
     duck = open_engine("duckdb", evaluated_demo.versions)
     spark = open_engine("spark", evaluated_demo.versions)
     differences, compared = [], 0
     try:
         for code, decl in catalogue.items():
-            periods = periods_between(decl.period, FIRST, LAST, terms=terms)
+            periods = periods_between(decl.period, first, last, terms=terms)
             a = _rows(duck.execute(compile_indicator(Context(duck, periods, terms), decl)))
             b = _rows(spark.execute(compile_indicator(Context(spark, periods, terms), decl)))
             assert a, f"{code} yields no measurement on the demo college"

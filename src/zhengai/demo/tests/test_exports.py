@@ -32,8 +32,10 @@ def _manifest(out_dir) -> dict:
 
 
 @pytest.mark.slow
-def test_same_seed_writes_byte_identical_files(exports, tmp_path):
-    again = services.demo_exports_build(students=SMALL, seed=services.DEFAULT_SEED, out_dir=tmp_path)
+def test_same_seed_and_today_write_byte_identical_files(exports, timeline, tmp_path):
+    again = services.demo_exports_build(
+        students=SMALL, seed=services.DEFAULT_SEED, out_dir=tmp_path, today=timeline.today
+    )
     first, second = _manifest(exports), again.manifest
     assert first == second
     for entry in first["files"]:
@@ -42,8 +44,32 @@ def test_same_seed_writes_byte_identical_files(exports, tmp_path):
 
 
 @pytest.mark.slow
-def test_another_seed_writes_other_data(exports, tmp_path):
-    other = services.demo_exports_build(students=SMALL, seed=services.DEFAULT_SEED + 1, out_dir=tmp_path)
+def test_another_today_shifts_the_calendar(tmp_path):
+    """Built on 15 March 2027 instead of 1 December 2026: the same three academic years, one more term
+    begun, its first-attempt grades of the autumn in, and every planted problem moved to match."""
+    a = services.demo_exports_build(students=300, seed=7, out_dir=tmp_path / "a", today=dt.date(2026, 12, 1))
+    b = services.demo_exports_build(students=300, seed=7, out_dir=tmp_path / "b", today=dt.date(2027, 3, 15))
+    assert a.manifest["today"] == "2026-12-01" and b.manifest["today"] == "2027-03-15"
+    assert a.manifest["terms"] == ["2024-2025-1", "2024-2025-2", "2025-2026-1", "2025-2026-2", "2026-2027-1"]
+    assert b.manifest["terms"] == [*a.manifest["terms"], "2026-2027-2"]
+    periods = {p["id"]: p["latest_period"] for p in a.ground_truth["problems"]}
+    later = {p["id"]: p["latest_period"] for p in b.ground_truth["problems"]}
+    assert periods["course_low_pass_rate"] == "2025-2026-2" and later["course_low_pass_rate"] == "2026-2027-1"
+    assert periods["major_student_teacher_ratio"] == later["major_student_teacher_ratio"] == "2026-2027"
+    c = services.demo_exports_build(students=300, seed=7, out_dir=tmp_path / "c", today=dt.date(2027, 12, 1))
+    assert c.manifest["terms"][0] == "2025-2026-1" and c.ground_truth["window"]["to"] == "2027-11-30"
+    shifted = {p["id"]: p["latest_period"] for p in c.ground_truth["problems"]}
+    assert shifted["major_student_teacher_ratio"] == "2027-2028" and shifted["major_low_employment"] == "2026-2027"
+    for build, moment in ((a, "2026-12-01T08:00:00Z"), (b, "2027-03-15T08:00:00Z")):
+        with zipfile.ZipFile(build.result.out_dir / "renshi.xlsx") as z:
+            assert moment in z.read("docProps/core.xml").decode()
+
+
+@pytest.mark.slow
+def test_another_seed_writes_other_data(exports, timeline, tmp_path):
+    other = services.demo_exports_build(
+        students=SMALL, seed=services.DEFAULT_SEED + 1, out_dir=tmp_path, today=timeline.today
+    )
     ours = {e["file"]: e["sha256"] for e in _manifest(exports)["files"]}
     theirs = {e["file"]: e["sha256"] for e in other.manifest["files"]}
     assert ours.keys() == theirs.keys()
@@ -64,20 +90,24 @@ def test_manifest_lists_every_file_with_size_and_hash_and_no_timestamps(exports)
     assert not re.search(r"time|created|generated_at", text)
 
 
-def test_xlsx_files_carry_fixed_dates_only(exports):
+def test_xlsx_files_carry_fixed_dates_only(exports, timeline):
+    moment = timeline.export_moment.isoformat() + "Z"
     for path in exports.glob("*.xlsx"):
         with zipfile.ZipFile(path) as z:
             assert {info.date_time for info in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
             core = z.read("docProps/core.xml").decode()
-        assert re.findall(r"<dcterms:\w+ [^>]*>([^<]+)<", core) == ["2026-09-01T08:00:00Z"] * 2
+        assert re.findall(r"<dcterms:\w+ [^>]*>([^<]+)<", core) == [moment] * 2
+        assert dt.datetime.fromtimestamp(path.stat().st_mtime).date() <= timeline.today  # the export moment
 
 
-def test_gbk_exports_decode_as_gbk_and_are_not_utf8(exports):
+def test_gbk_exports_decode_as_gbk_and_are_not_utf8(exports, timeline):
+    from zhengai.demo.generator.campus import sampled_terms
+
     gbk = [s for s in SOURCES if s.encoding == "gbk"]
     assert {s.system for s in gbk} == {"一卡通", "后勤"}
     for src in gbk:
         files = list(exports.glob(src.file.replace("{term}", "*")))
-        assert len(files) == 6
+        assert len(files) == len(sampled_terms(timeline)) >= 4  # one per term with a sampled day before today
         for path in files:
             data = path.read_bytes()
             text = data.decode("gbk")
@@ -139,9 +169,13 @@ def test_exports_hold_valid_rows_for_every_standard_table(tables):
 
 
 def test_exports_have_believable_volumes(small_build):
+    from zhengai.demo.generator.school import finance_years, resource_years
+
+    tl = small_build.college.timeline
     rows = small_build.manifest["row_counts"]
     students_in_school = SMALL
     assert rows["students"] > students_in_school  # graduates and leavers stay on the roster
     assert 10 <= rows["grades"] / students_in_school / 3 <= 40  # per student per year, make-ups included
     assert rows["card_transactions"] > rows["dorm_access"] * 0.5
-    assert rows["school_resources"] == 3 and rows["finance"] == 3 * len(CODE_SETS["finance_item"].codes)
+    assert rows["school_resources"] == len(resource_years(tl))
+    assert rows["finance"] == len(finance_years(tl)) * len(CODE_SETS["finance_item"].codes)

@@ -67,10 +67,10 @@ def test_planted_entities_exist_in_the_exports(truth, all_tables):
                     assert row[key] in known, (problem["id"], key, row[key])
 
 
-def test_student_teacher_ratio(truth, all_tables):
+def test_student_teacher_ratio(truth, all_tables, timeline):
     p = truth["major_student_teacher_ratio"]
-    measured = measures.measure_ratios(all_tables, 2025)
-    assert sum(v["students"] for v in measured.values()) == SMALL  # --students is the census of 2025-2026
+    measured = measures.measure_ratios(all_tables, timeline.year)
+    assert sum(v["students"] for v in measured.values()) == SMALL  # --students is the census of the current year
     entity = p["entities"][0]
     assert measured[entity["major_code"]]["ratio"] == entity["ratio"] > p["threshold"]
     for c in p["controls"]:
@@ -88,33 +88,37 @@ def test_low_pass_courses(truth, all_tables):
     assert p["population"]["normal_min_pass_rate"] > max(e["pass_rate"] for e in p["entities"]) + 0.1
 
 
-def test_the_sliding_class_slides_in_attendance_meals_and_grades(truth, all_tables, canteen):
+def test_the_sliding_class_slides_in_attendance_meals_and_grades(truth, all_tables, canteen, timeline):
     p = truth["class_sliding"]
     entity, control = p["entities"][0], p["controls"][0]
     terms = p["terms"]
+    # from the class's first term up to the last graded term, which is the latest period
+    assert terms[-1] == p["latest_period"] == timeline.last_graded_term.code
+    assert len(terms) in (3, 4) and p["sliding_terms"] == len(terms) - 1
     slide = measures.measure_class_terms(all_tables, entity["class_code"], canteen)
     assert [slide[t] for t in terms] == [entity["terms"][t] for t in terms]
     absences = [slide[t]["anomalies_per_student"] for t in terms]
     meals = [slide[t]["canteen_per_student_day"] for t in terms]
     scores = [slide[t]["mean_score"] for t in terms]
-    assert absences == sorted(absences) and len(set(absences)) == 4
-    assert meals == sorted(meals, reverse=True) and len(set(meals)) == 4
-    assert scores == sorted(scores, reverse=True) and len(set(scores)) == 4
-    assert absences[-1] > 2.5 * absences[0] and scores[0] - scores[-1] > 10
+    assert absences == sorted(absences) and len(set(absences)) == len(terms)
+    assert meals == sorted(meals, reverse=True) and len(set(meals)) == len(terms)
+    assert scores == sorted(scores, reverse=True) and len(set(scores)) == len(terms)
+    assert absences[-1] > 1.6 * absences[0] and scores[0] - scores[-1] > 2.5 * len(terms)
     steady = measures.measure_class_terms(all_tables, control["class_code"], canteen)
     assert steady[terms[-1]]["anomalies_per_student"] < 2 * steady[terms[0]]["anomalies_per_student"]
     assert abs(steady[terms[-1]]["mean_score"] - steady[terms[0]]["mean_score"]) < 6
 
 
-def test_teacher_problems(truth, all_tables):
+def test_teacher_problems(truth, all_tables, timeline):
     training = truth["teacher_training_short"]
-    hours = measures.measure_training_hours(all_tables, pl.TRAINING_YEAR)
+    assert training["latest_period"] == f"{timeline.year}-{timeline.year + 1}"
+    hours = measures.measure_training_hours(all_tables, timeline.year)
     assert hours.get(training["entities"][0]["staff_no"], 0) <= 8 < training["threshold"]
     assert all(hours[c["staff_no"]] >= training["threshold"] for c in training["controls"])
     assert training["population"]["normal_min_hours"] >= training["threshold"]
 
     practice = truth["teacher_no_enterprise_practice"]
-    days = measures.measure_practice_days(all_tables)
+    days = measures.measure_practice_days(all_tables, timeline.year)
     teacher = practice["entities"][0]["staff_no"]
     dual = dict(zip(all_tables["teachers"]["staff_no"], all_tables["teachers"]["dual_qualified"], strict=True))
     assert dual[teacher] is True and days.get(teacher, 0) == 0
@@ -124,7 +128,8 @@ def test_teacher_problems(truth, all_tables):
     evaluation = truth["teacher_low_evaluation"]
     scores = measures.measure_evaluations(all_tables)
     low = scores[evaluation["entities"][0]["staff_no"]]
-    assert len(low) == 6 and max(low.values()) < evaluation["threshold"]
+    assert len(low) == len(timeline.evaluated_terms) and max(low.values()) < evaluation["threshold"]
+    assert max(low) == evaluation["latest_period"] == timeline.evaluated_terms[-1].code
     for c in evaluation["controls"]:
         assert min(scores[c["staff_no"]].values()) > evaluation["threshold"]
     assert evaluation["population"]["normal_min_teacher_mean"] > max(low.values()) + 5
@@ -155,16 +160,17 @@ def test_plans_follow_the_credit_and_core_course_rules(all_tables):
     assert len(cores) == 25 * 5 and all(6 <= n <= 8 for n in cores.values())
 
 
-def test_report_and_employment_rates(truth, all_tables):
+def test_report_and_employment_rates(truth, all_tables, timeline):
     report = truth["major_low_report_rate"]
-    rates = measures.measure_report_rates(all_tables, pl.REPORT_YEAR)
+    rates = measures.measure_report_rates(all_tables, timeline.year)
     e = report["entities"][0]
     assert rates[e["major_code"]]["rate"] == e["rate"] < report["threshold"]
     assert all(rates[c["major_code"]]["rate"] >= 0.85 for c in report["controls"])
 
     emp = truth["major_low_employment"]
     measured = measures.measure_employment(all_tables)
-    assert len(emp["entities"]) == 3
+    # the cohorts that graduated by last summer: the current year's third-years are still in school
+    assert [e["graduation_year"] for e in emp["entities"]] == [timeline.year - 1, timeline.year]
     for e in emp["entities"]:
         m = measured[(e["major_code"], e["graduation_year"])]
         assert m["placement_rate"] == e["placement_rate"] < emp["thresholds"]["placement_rate"]
@@ -204,7 +210,8 @@ def test_low_engagement_students_fare_worse_in_every_source(small_build, exports
     for (st, term), n in canteen.items():
         meals[st] += n
         terms_on_campus[st].add(term)
-    on_campus = sorted((e, s) for s, e in engagement.items() if terms_on_campus.get(s))
+    # this year's freshmen have no grades before their first exams
+    on_campus = sorted((e, s) for s, e in engagement.items() if terms_on_campus.get(s) and score.get(s))
     k = len(on_campus) // 10
     bottom, top = [s for _, s in on_campus[:k]], [s for _, s in on_campus[-k:]]
 
@@ -223,3 +230,35 @@ def test_low_engagement_students_fare_worse_in_every_source(small_build, exports
         if st:
             lib[st] += 1
     assert per_term(lib, bottom) < 0.6 * per_term(lib, top)
+
+
+def test_no_record_is_dated_today_or_later(tables, timeline):
+    """The exports hold what the college's systems hold at the start of `today`: data up to yesterday."""
+    import datetime as dt
+
+    from zhengai.datacenter.standard import TABLES, FieldType
+
+    for t in TABLES:
+        data = tables(t.name)
+        for f in t.fields:
+            if f.type not in (FieldType.DATE, FieldType.DATETIME) or f.name not in data:
+                continue
+            days = [v.date() if isinstance(v, dt.datetime) else v for v in data[f.name] if v is not None]
+            if f.name == "birth_date" or not days:
+                continue
+            assert max(days) < timeline.today, (t.name, f.name, max(days))
+    # grades only for the terms whose exams are over; the other term tables only for terms begun
+    assert set(tables("grades")["term"]) == {t.code for t in timeline.graded_terms}
+    assert set(tables("course_offerings")["term"]) == {t.code for t in timeline.data_terms}
+    assert set(tables("teaching_evaluations")["term"]) == {t.code for t in timeline.evaluated_terms}
+    assert set(tables("admissions")["academic_year"]) == set(timeline.data_years)  # this year's intake is done
+
+
+def test_graduates_and_leavers_stay_in_the_history(tables, timeline):
+    students = tables("students")
+    status = dict(zip(students["student_no"], students["status"], strict=True))
+    cohort = dict(zip(students["student_no"], students["cohort"], strict=True))
+    assert {"01", "05"} <= set(status.values()) and {"02", "03"} & set(status.values())
+    graduated = {cohort[s] for s, v in status.items() if v == "05"}
+    assert graduated == {c for c in timeline.cohorts if timeline.graduated(c)}
+    assert all(cohort[s] >= timeline.year - 2 for s, v in status.items() if v == "01")

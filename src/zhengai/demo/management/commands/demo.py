@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import datetime as dt
 import resource
 import time
 import unicodedata
@@ -15,7 +17,16 @@ from django.db.migrations.executor import MigrationExecutor
 
 from zhengai.datacenter.standard import TABLES
 from zhengai.demo import services
+from zhengai.demo.generator.base import Timeline
 from zhengai.demo.loader import DemoImportFailed, DemoLoadRefused, load_through_datacenter
+from zhengai.lib import clock
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"日期“{text}”应为 YYYY-MM-DD") from None
 
 
 class Command(BaseCommand):
@@ -24,6 +35,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--students", type=int, default=8000, help="最后一学年的在校生人数（100—50000，默认 8000）")
         parser.add_argument("--seed", type=int, default=services.DEFAULT_SEED, help="随机种子（默认 20181212）")
+        parser.add_argument(
+            "--today",
+            type=_date,
+            default=None,
+            help="演示学院的“今天”（YYYY-MM-DD，默认取平台时钟的今天）：数据截至前一天，含当前学年在内共三个学年",
+        )
         parser.add_argument("--out", type=Path, default=None, help="导出目录（默认 ZHENGAI_EXPORT_DIR）")
         parser.add_argument("--exports-only", action="store_true", help="只写导出文件，不写数据库")
         parser.add_argument(
@@ -41,9 +58,19 @@ class Command(BaseCommand):
             raise CommandError(f"随机种子应为非负整数，收到 {seed}")
         if not options["exports_only"]:
             self._migrate()
+        today = options["today"] or clock.today()
+        tl = Timeline(today)
+        # a demo of another day is loaded and evaluated with the platform's clock at that day
+        moved = today != clock.today()
+        with clock.frozen(today) if moved else contextlib.nullcontext():
+            self._build(options, students, seed, out_dir, tl)
 
-        self.stdout.write(f"正在生成演示学院（在校生 {students} 人，随机种子 {seed}）……")
-        build = services.demo_exports_build(students=students, seed=seed, out_dir=out_dir)
+    def _build(self, options, students: int, seed: int, out_dir: Path, tl: Timeline) -> None:
+        self.stdout.write(
+            f"正在生成演示学院（在校生 {students} 人，随机种子 {seed}，今天 {tl.today.isoformat()}，"
+            f"数据 {tl.window_start.isoformat()} 至 {tl.yesterday.isoformat()}）……"
+        )
+        build = services.demo_exports_build(students=students, seed=seed, out_dir=out_dir, today=tl.today)
         load_seconds, counts, users = None, {}, []
         if not options["exports_only"]:
             started = time.perf_counter()
@@ -95,7 +122,9 @@ class Command(BaseCommand):
             if table.name in rows:
                 w(f"  {_pad(labels[table.name], 18)}{table.name:<26}{rows[table.name]:>12,}")
         census = build.college.pop.census
-        w("各学年初在校生：" + "，".join(f"{y}-{y + 1} 学年 {census[y]:,} 人" for y in (2023, 2024, 2025)))
+        tl = build.college.timeline
+        w("各学年初在校生：" + "，".join(f"{y}-{y + 1} 学年 {census[y]:,} 人" for y in tl.data_years))
+        w(f"数据截至：{tl.yesterday.isoformat()}（今天 {tl.today.isoformat()}）")
         problems = build.ground_truth["problems"]
         w(f"植入问题：{len(problems)} 类，见 ground_truth.json 与 src/zhengai/demo/GROUND_TRUTH.md")
         if counts:
