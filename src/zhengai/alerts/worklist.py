@@ -77,8 +77,8 @@ def _item_of(p: platform_status.Planted, modes: dict[int, str], indicators: dict
     return _active().filter(kind=ItemKind.ALERT, indicator=ind, entity_key=p.entity_key, rule_key="").first()
 
 
-def planted_on_first_page(*, now) -> tuple[int, int]:
-    planted = platform_status.planted()
+def planted_on_first_page(*, now, planted: list[platform_status.Planted] | None = None) -> tuple[int, int]:
+    planted = platform_status.planted() if planted is None else planted
     if not planted:
         return 0, 0
     indicators = {i.code: i for i in Indicator.objects.filter(code__in={p.indicator for p in planted})}

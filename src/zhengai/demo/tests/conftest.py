@@ -57,7 +57,8 @@ class EvaluatedDemo:
     history: pa.Table  # the latest measurement of every indicator, period and entity
     run: dict
     cards: dict  # year → the 2004 basic-conditions card (monitoring.cards)
-    alerts: list  # every alert the first evaluation opened, as dicts (see _alert_rows)
+    alerts: list  # every alert and student case the first evaluation opened, as dicts (see _alert_rows)
+    worklist: dict  # the figures of the `worklist:` status line (leavers, opened in range, planted on first page)
     routes: dict  # (entity_kind, key) → (department code, accountable teacher's staff_no) from the master data
     visible: dict  # demo account → keys of the alerts it may see: {(indicator code, entity key), …}
 
@@ -115,6 +116,7 @@ def evaluated_demo(small_build, django_db_setup, django_db_blocker, tmp_path_fac
                 run={"indicators": run.indicators_count, "measurements": run.measurements_count},
                 cards=school_cards(),
                 alerts=_alert_rows(),
+                worklist=_worklist(out),
                 routes=_routes(),
                 visible=_visible_to_demo_accounts(),
             )
@@ -122,11 +124,33 @@ def evaluated_demo(small_build, django_db_setup, django_db_blocker, tmp_path_fac
     return result
 
 
-def _alert_rows() -> list[dict]:
-    from zhengai.alerts.models import Alert
+def _worklist(out) -> dict:
+    from django.utils import timezone
 
-    return list(
+    from zhengai.alerts import worklist
+    from zhengai.demo.planted import planted_items
+    from zhengai.lib import clock
+
+    now = clock.now()
+    truth = json.loads((out / "ground_truth.json").read_text("utf-8"))
+    return {
+        "leavers": worklist.leavers(today=timezone.localtime(now).date()),
+        "in_range": worklist.opened_in_range(),
+        "planted": worklist.planted_on_first_page(now=now, planted=planted_items(truth)),
+        "line": worklist.status_line(),
+    }
+
+
+def _alert_rows() -> list[dict]:
+    from zhengai.alerts.models import Alert, AlertSignal
+
+    signals: dict[int, list[str]] = {}
+    for alert_id, code in AlertSignal.objects.values_list("alert_id", "indicator__code"):
+        signals.setdefault(alert_id, []).append(code)
+    rows = list(
         Alert.objects.values(
+            "pk",
+            "kind",
             "indicator__code",
             "entity_kind",
             "entity_key",
@@ -140,6 +164,9 @@ def _alert_rows() -> list[dict]:
             "org_unit_code",
         )
     )
+    for row in rows:
+        row["signals"] = signals.get(row.pop("pk"), [])
+    return rows
 
 
 def _routes() -> dict:

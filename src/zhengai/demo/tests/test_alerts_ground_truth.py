@@ -1,4 +1,6 @@
-"""Every planted problem of the demo college opens an alert routed to the right unit and person.
+"""Every planted problem of the demo college opens an item routed to the right unit and person: an
+alert, or for a student indicator (汇总) the student's case of the term with the indicator among its
+signals.
 
 The first evaluation of the whole catalogue (fixture `evaluated_demo`) opens the alerts; the expected
 department and person of each entity are read from the master data, the way the routing rules
@@ -27,9 +29,17 @@ PLANTED = [
 ]
 
 
+def _items(demo, code: str, key: str) -> list[dict]:
+    return [
+        a
+        for a in demo.alerts
+        if a["entity_key"] == key and (a["indicator__code"] == code or (a["kind"] == "case" and code in a["signals"]))
+    ]
+
+
 def _alert(demo, code: str, key: str) -> dict:
-    found = [a for a in demo.alerts if a["indicator__code"] == code and a["entity_key"] == key]
-    assert len(found) == 1, f"{code} {key}: {len(found)} alerts"
+    found = _items(demo, code, key)
+    assert len(found) == 1, f"{code} {key}: {len(found)} items"
     return found[0]
 
 
@@ -47,15 +57,22 @@ def test_a_planted_problem_opens_an_alert_routed_to_its_unit_and_person(evaluate
     for control in p["controls"]:
         if control[field] in problem_keys:
             continue  # the same entity in a good period (a course's other terms): its one alert is the problem's
-        assert not [
-            a for a in evaluated_demo.alerts if a["indicator__code"] == code and a["entity_key"] == control[field]
-        ]
+        assert not _items(evaluated_demo, code, control[field])
 
 
-def test_red_tier_students_have_red_failed_alerts_routed_to_their_class_adviser(evaluated_demo):
+def test_the_worklist_has_no_leavers_nothing_opened_in_range_and_every_planted_problem_on_the_first_page(
+    evaluated_demo,
+):
+    figures = evaluated_demo.worklist
+    found, planted = figures["planted"]
+    assert planted > 10 and found == planted, figures["line"]
+    assert (figures["leavers"], figures["in_range"]) == (0, 0), figures["line"]
+
+
+def test_red_tier_students_have_red_failed_cases_routed_to_their_class_adviser(evaluated_demo):
     for e in evaluated_demo.problem("student_red_warning")["entities"]:
-        alert = _alert(evaluated_demo, "XS-GK", e["student_no"])
-        assert (alert["severity"], alert["tier"]) == ("failed", "红色")
+        case = _alert(evaluated_demo, "XS-GK", e["student_no"])
+        assert (case["kind"], case["severity"], case["tier"]) == ("case", "failed", "红色")
 
 
 def test_a_student_sees_his_own_alerts_and_no_one_elses(evaluated_demo):
