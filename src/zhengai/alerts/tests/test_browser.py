@@ -158,3 +158,52 @@ def test_a_student_reads_his_alert_and_the_inbox_of_the_head(tab, college, passw
     with page.expect_navigation():
         page.click("#notifications a.zg-note-title >> nth=0")
     assert tab.heading().startswith("补考后仍不及格课程门数")
+
+
+# ------------------------------------------------------------------------------------------ the worklist
+
+
+def _fits(page) -> bool:
+    """Nothing wider than the window: no sideways scrolling on a phone."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+
+
+def test_the_worklist_pages_fit_a_laptop_and_a_phone(tab, cast, password, settings, tmp_path):
+    from zhengai.alerts.services import alert_policy_set, case_plan_set
+    from zhengai.alerts.tests.test_cases import GK, KQ, QIAN, XL, ZHAO, evaluate
+    from zhengai.indicators.services import indicator_create
+
+    settings.MEDIA_ROOT = tmp_path / "media"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    from zhengai.alerts.models import AlertSettings
+
+    AlertSettings.objects.create(case_min_signals=1)
+    officer = cast.user("officer")
+    indicators = {raw["code"]: indicator_create(raw=raw, by=officer) for raw in (GK, KQ, XL)}
+    alert_policy_set(indicator=indicators["T-KQ"], mode="alert", by=officer)
+    evaluate(indicators, {("T-GK", ZHAO): 3, ("T-XL", ZHAO): 2, ("T-GK", QIAN): 7, ("T-KQ", QIAN): 12})
+    case = Alert.objects.get(kind="case", entity_key=ZHAO)
+    case_plan_set(alert=case, by=cast.user("teacher"), plan="每周二答疑；补考前两周制定复习计划；与家长每月沟通一次")
+    alert = Alert.objects.get(kind="alert", indicator__code="T-KQ")
+    page = tab.page
+    tab.login("head_a", password)
+    pages = [
+        ("summary", reverse("alerts:summary", args=["xxgc"]), "部门汇总"),
+        ("list", reverse("alerts:unit", args=["xxgc"]), "部门预警"),
+        ("case", reverse("alerts:detail", args=[case.pk]), "学生预警"),
+        ("alert", reverse("alerts:detail", args=[alert.pk]), "缺勤次数"),
+    ]
+    for width, height in ((1366, 768), (390, 844)):
+        page.set_viewport_size({"width": width, "height": height})
+        for name, url, heading in pages:
+            tab.goto(url)
+            assert heading in tab.heading()
+            settle(page)
+            page.screenshot(path=ARTIFACTS / f"worklist-{name}-{width}.png", full_page=True)
+            assert _fits(page), f"{name} is wider than {width} px"
+    # The worst item first: 钱二's red case, then his overdue-free alert, then 赵一's case.
+    tab.goto(reverse("alerts:unit", args=["xxgc"]))
+    first = page.locator("#alerts tbody tr").first.inner_text()
+    assert "钱二" in first or QIAN in first
+    tab.goto(reverse("alerts:detail", args=[case.pk]))
+    assert "每周二答疑" in page.inner_text("#support-plan")
