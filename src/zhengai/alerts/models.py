@@ -236,6 +236,7 @@ class AlertSignal(models.Model):
     last_value = models.FloatField("最新监测值", null=True, blank=True)
     last_outcome = models.CharField("最新结果", max_length=16, choices=Outcome.choices)
     unverified = models.BooleanField("阈值未核实", default=False)
+    distance = models.FloatField("偏离程度", default=0)
     opened_at = models.DateTimeField("发出时间")
     recovered_at = models.DateTimeField("恢复时间", null=True, blank=True)
 

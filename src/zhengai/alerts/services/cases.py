@@ -62,7 +62,7 @@ def _summary(case: Alert, signals: list[AlertSignal]) -> None:
         severity = worse(severity, severity_of(s.last_outcome))
         if s.tier in ACADEMIC_TIERS:
             tier = worse_tier(tier, s.tier)
-        distance = max(distance, distance_of(s.last_value, None))
+        distance = max(distance, s.distance)
     case.severity = severity or case.severity or "warn"
     case.tier = tier
     case.worst_severity = worse(case.worst_severity, case.severity)
@@ -144,6 +144,7 @@ def cases_after_run(
             )
             sig.last_period, sig.last_value, sig.last_outcome = s.period, s.value, s.outcome
             sig.tier = s.tier  # the tier now (the trigger's value and outcome stay)
+            sig.distance = distance_of(s.value, s.threshold, s.outcome) if bad else 0.0
             if bad and sig.recovered_at is not None:
                 sig.recovered_at = None
                 relapsed.append(sig)
@@ -206,6 +207,7 @@ def _signal(case: Alert, s, now: dt.datetime) -> AlertSignal:
         last_value=s.value,
         last_outcome=s.outcome,
         unverified=s.threshold is not None and not s.threshold.verified,
+        distance=distance_of(s.value, s.threshold, s.outcome),
         opened_at=now,
     )
 

@@ -136,7 +136,7 @@ def _threshold_alerts(states, is_member, opens_alert, *, run, now: dt.datetime, 
             outcome=s.outcome,
             tier=s.tier,
             run_id=run.pk,
-            distance=distance_of(s.value, s.deviation),
+            distance=distance_of(s.value, s.threshold, s.outcome),
             unverified=is_unverified(s),
             now=now,
         )
@@ -164,7 +164,7 @@ def alerts_open_many(*, states: list, run_id: int | None, now: dt.datetime) -> i
             entity_unit_code=s.org_unit,
             indicator_owner=s.indicator.owner,
         )
-        severity, distance = severity_of(s.outcome), distance_of(s.value, s.deviation)
+        severity, distance = severity_of(s.outcome), distance_of(s.value, s.threshold, s.outcome)
         alerts.append(
             Alert(
                 kind=ItemKind.ALERT,

@@ -72,13 +72,17 @@ def worse_tier(a: str, b: str) -> str:
     return a if TIER_RANK.get(a, 0) >= TIER_RANK.get(b, 0) else b
 
 
-def distance_of(value: float | None, deviation: float | None) -> float:
-    """How far out of range, relative to the line (0 when unknown); capped so one outlier does not rule."""
-    if value is None or deviation is None:
+def distance_of(value: float | None, threshold, outcome: str) -> float:
+    """How far beyond the line it crossed (the standard line when 未达标, else the warning line), relative to
+    that line; 0 when unknown. Capped so that one outlier does not rule the list."""
+    if value is None or threshold is None:
         return 0.0
-    line = value - deviation
-    scale = abs(line) if abs(line) > 1e-9 else max(abs(value), 1.0)
-    return min(abs(deviation) / scale, 9.99)
+    line = (threshold.standard if outcome == "failed" else None) or threshold.warning or threshold.standard
+    if line is None:
+        return 0.0
+    gap = abs(line.deviation(value))
+    scale = max(abs(line.value), abs(line.high or 0.0))
+    return min(gap / scale if scale > 1e-9 else gap, 9.99)
 
 
 def priority_of(*, severity: str, tier: str, signals: int, distance: float) -> int:
