@@ -323,3 +323,13 @@ def test_the_quality_office_sets_an_indicators_policy_on_its_page(indicators, cl
         client_for("teacher").post(reverse("alerts:policies"), {"indicator": "T-KQ", "mode": "alert"}).status_code
         == 403
     )
+
+
+def test_a_backfill_of_older_periods_records_history_without_opening_current_items(indicators):
+    evaluate(indicators, {("T-GK", ZHAO): 5})  # the current state, judged by an earlier run
+    Alert.objects.all().delete()  # as if that run's items had been dealt with
+    backfill = EvaluationRun.objects.create(
+        status=RunStatus.SUCCEEDED, indicator_codes=["T-GK"], periods=["2023-2024-1"]
+    )  # it wrote history for an older period; the current state (written by the earlier run) did not move
+    assert alerts_after_run(run=backfill, now=NOW)["cases"] == 0
+    assert not Alert.objects.exists()
