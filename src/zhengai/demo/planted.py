@@ -27,10 +27,13 @@ PLANTED = [
 
 def planted_items(truth: dict) -> list[Planted]:
     problems = {p["id"]: p for p in truth.get("problems", [])}
-    out = []
+    out: list[Planted] = []
+    seen: set[tuple[str, str]] = set()
     for problem, code, kind, field in PLANTED:
         for entity in problems.get(problem, {}).get("entities", []):
-            out.append(Planted(problem, code, kind, entity[field]))
+            if (code, entity[field]) not in seen:  # a problem may list one entity once per period or part
+                seen.add((code, entity[field]))
+                out.append(Planted(problem, code, kind, entity[field]))
     return out
 
 
