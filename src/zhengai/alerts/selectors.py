@@ -328,7 +328,14 @@ def overview(alerts: QuerySet[Alert], *, now: dt.datetime | None = None) -> Over
         units=ordered,
         total=total,
         by_severity=[(s.value, s.label, s.badge, severity.get(s.value, 0)) for s in Severity],
-        by_tier=[(t.value, TIER_COLOURS[t], tiers.get(t.value, 0)) for t in Tier]
+        # Every open item is counted once, so the tiers add up to the total: the academic colours, other
+        # vocabularies (处分、体测、心理 …) together, and items with no tier.
+        by_tier=[(t.value, TIER_COLOURS[t], tiers.get(t.value, 0)) for t in reversed(Tier)]
+        + (
+            [("其他等级", "secondary", other)]
+            if (other := sum(n for k, n in tiers.items() if k and k not in Tier.values))
+            else []
+        )
         + ([("", "secondary", tiers[""])] if tiers.get("") else []),
         by_status=[(s.value, s.label, s.badge, status.get(s.value, 0)) for s in AlertStatus],
     )

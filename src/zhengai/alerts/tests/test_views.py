@@ -519,6 +519,7 @@ def test_the_overview_counts_by_system_and_level_department_severity_and_tier(cl
     assert rows["hlx"].mean_ack is not None and rows["xxgc"].mean_ack is None
     assert dict((v, n) for v, _l, _b, n in found.by_severity) == {"warn": 2, "failed": 2}
     assert dict((t, n) for t, _c, n in found.by_tier)["黄色"] == 2
+    assert sum(n for _t, _c, n in found.by_tier) == found.total.active  # the tiers add up to the total
     html = response.content.decode()
     assert 'id="chart-heatmap"' in html and reverse("alerts:unit", args=["hlx"]) in html
 
