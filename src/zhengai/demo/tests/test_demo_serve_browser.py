@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
-from zhengai.accounts.tests.test_browser import ARTIFACTS, CHROMIUM, Tab, browser  # noqa: F401
 from zhengai.demo.services import DEMO_PASSWORD
+from zhengai.lib.pytest_browser import ARTIFACTS, CHROMIUM, Tab
 
 pytestmark = [
     pytest.mark.browser,
@@ -110,7 +110,7 @@ def _alert_rows(tab: Tab) -> list[str]:
     return [row.inner_text() for row in tab.page.locator("#alerts tbody tr").all()]
 
 
-def test_a_file_uploaded_on_the_served_demo_is_imported_and_its_alert_listed(served, browser, tmp_path):  # noqa: F811
+def test_a_file_uploaded_on_the_served_demo_is_imported_and_its_alert_listed(served, browser, tmp_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     upload = _admissions_with_low_intake(served["data_dir"] / "exports", tmp_path)
 
