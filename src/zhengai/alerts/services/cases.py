@@ -69,7 +69,9 @@ def _summary(case: Alert, signals: list[AlertSignal]) -> None:
     case.worst_tier = worse_tier(case.worst_tier, tier)
     case.signal_count, case.open_signals = len(signals), len(live)
     case.unverified = any(s.unverified for s in live)
-    case.priority = priority_of(severity=case.severity, tier=tier, signals=len(live), distance=distance)
+    case.priority = priority_of(
+        severity=case.severity, tier=tier, signals=len(live), distance=distance, entity_kind="student"
+    )
 
 
 def _chunks(values: list, size: int = 5000):
@@ -319,7 +321,7 @@ def class_alerts_from_cases(*, student_keys: Iterable[str], term: str, now: dt.d
                 route_note=f"责任部门：{r.unit.name if r.unit else '未找到'}（班级所属系部）",
                 deadline=deadline_for(severity, "", settings, now), opened_at=now,
             )  # fmt: skip
-            alert.priority = priority_of(severity=severity, tier="", signals=n, distance=share)
+            alert.priority = priority_of(severity=severity, tier="", signals=n, distance=share, entity_kind="class")
             alert.save()
             event_add(alert, EventKind.OPENED, note=note, data={"share": share, "cases": n, "size": size}, at=now)
             opened += 1

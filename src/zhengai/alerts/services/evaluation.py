@@ -184,7 +184,9 @@ def alerts_open_many(*, states: list, run_id: int | None, now: dt.datetime) -> i
                 last_value=s.value,
                 last_outcome=s.outcome,
                 distance=distance,
-                priority=priority_of(severity=severity, tier=s.tier, signals=1, distance=distance),
+                priority=priority_of(
+                    severity=severity, tier=s.tier, signals=1, distance=distance, entity_kind=s.entity_kind
+                ),
                 unverified=is_unverified(s),
                 owner_unit=r.unit,
                 informed_unit=r.informed,

@@ -85,10 +85,18 @@ def distance_of(value: float | None, threshold, outcome: str) -> float:
     return min(gap / scale if scale > 1e-9 else gap, 9.99)
 
 
-def priority_of(*, severity: str, tier: str, signals: int, distance: float) -> int:
-    """Worst first: severity, then tier, then the number of signals, then the distance from the line."""
+# How many people an item is about, roughly: a school- or major-level problem before one course or teacher,
+# and those before one student (whose case is the adviser's work).
+REACH = {"school": 5, "department": 5, "major": 4, "course": 3, "teacher": 3, "class": 3, "student": 1}
+
+
+def priority_of(*, severity: str, tier: str, signals: int, distance: float, entity_kind: str = "student") -> int:
+    """Worst first: a red tier above all, then severity, then reach (school, major … student), then tier,
+    the number of signals and the distance beyond the line."""
     return (
-        SEVERITY_RANK.get(severity, 0) * 1_000_000
+        (100_000_000 if tier == RED else 0)
+        + SEVERITY_RANK.get(severity, 0) * 10_000_000
+        + REACH.get(entity_kind, 1) * 1_000_000
         + TIER_RANK.get(tier, 0) * 100_000
         + min(signals, 99) * 1_000
         + int(min(distance, 9.99) * 100)
@@ -97,7 +105,11 @@ def priority_of(*, severity: str, tier: str, signals: int, distance: float) -> i
 
 def reprioritise(alert: Alert) -> None:
     alert.priority = priority_of(
-        severity=alert.severity, tier=alert.tier, signals=alert.open_signals, distance=alert.distance
+        severity=alert.severity,
+        tier=alert.tier,
+        signals=alert.open_signals,
+        distance=alert.distance,
+        entity_kind=alert.entity_kind,
     )
 
 
