@@ -15,5 +15,5 @@ def inbox(request) -> dict:
     # Counted only when a template shows it (htmx partials do not).
     return {
         "alerts_unread": SimpleLazyObject(lambda: unread_count(user)),
-        "alerts_to_handle": SimpleLazyObject(lambda: to_handle_count(user)),
+        "alerts_to_handle": SimpleLazyObject(lambda: to_handle_count(user, getattr(request, "scope", None))),
     }

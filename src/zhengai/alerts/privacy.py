@@ -68,9 +68,9 @@ def _allowed(user, audience: dict, *, adviser_of: int | None = None, own: bool =
     return bool(audience.get("adviser") and adviser_of and getattr(user, "teacher_id", None) == adviser_of)
 
 
-def hidden_codes(user, *, adviser_of: int | None = None, own: bool = False) -> set[str]:
+def hidden_codes(user, *, adviser_of: int | None = None, own: bool = False, config: dict | None = None) -> set[str]:
     """Indicator codes whose signals this user may not see (for an item of this adviser, or his own)."""
-    config = _config()
+    config = config or _config()
     blocked = {
         cat
         for cat, audience in config["audiences"].items()
@@ -86,9 +86,10 @@ def filter_visible(alerts: QuerySet, user) -> QuerySet:
     if user.is_superuser:
         return alerts
     own = user.role == "student"
+    config = _config()
     # The adviser exception depends on the item: split on whether the user is its accountable teacher.
-    hidden_other = hidden_codes(user, own=own)
-    hidden_mine = hidden_codes(user, adviser_of=getattr(user, "teacher_id", None) or -1, own=own)
+    hidden_other = hidden_codes(user, own=own, config=config)
+    hidden_mine = hidden_codes(user, adviser_of=getattr(user, "teacher_id", None) or -1, own=own, config=config)
     if not hidden_other and not hidden_mine:
         return alerts
     teacher = getattr(user, "teacher_id", None)

@@ -405,7 +405,7 @@ def unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def to_handle_count(user) -> int:
+def to_handle_count(user, scope=None) -> int:
     """Items waiting for this person (the bell): those he is accountable for or assigned that are not yet
     acknowledged or are overdue; for a department head also his units' escalated items; for the quality
     office the items escalated to it and the requests to ignore."""
@@ -418,7 +418,8 @@ def to_handle_count(user) -> int:
         q |= Q(owner_teacher_id=user.teacher_id)
     q &= waiting
     if user.role == Role.DEPARTMENT_HEAD and user.org_unit_id:
-        q |= Q(owner_unit_id__in=unit_and_descendants(user.org_unit), escalation_level__gte=1)
+        units = scope.unit_ids if scope is not None else unit_and_descendants(user.org_unit)
+        q |= Q(owner_unit_id__in=sorted(units), escalation_level__gte=1)
     if user.is_superuser or user.role == Role.QUALITY_OFFICE:
         q |= Q(escalation_level__gte=2) | Q(ignore_requested_by__isnull=False)
     return privacy.filter_visible(Alert.objects.filter(q, status__in=ACTIVE), user).count()
