@@ -77,26 +77,42 @@ def _item_of(p: platform_status.Planted, modes: dict[int, str], indicators: dict
     return _active().filter(kind=ItemKind.ALERT, indicator=ind, entity_key=p.entity_key, rule_key="").first()
 
 
-def planted_on_first_page(*, now, planted: list[platform_status.Planted] | None = None) -> tuple[int, int]:
+@dataclass(frozen=True)
+class Placement:
+    planted: platform_status.Planted
+    found: bool  # an active item exists for it
+    person_page: bool  # on the first page of the accountable person's list
+    office_page: bool  # on the first page of the 质控中心 list
+
+
+def planted_placement(*, now, planted: list[platform_status.Planted] | None = None) -> list[Placement]:
+    """Where each planted problem stands in the default (worst-first) order of the lists that must show it."""
     planted = platform_status.planted() if planted is None else planted
     if not planted:
-        return 0, 0
+        return []
     indicators = {i.code: i for i in Indicator.objects.filter(code__in={p.indicator for p in planted})}
     modes = policy_modes(list(indicators.values()))
-    everything = list(worst_first(Alert.objects.all(), now=now).values_list("pk", flat=True)[:PAGE_SIZE])
-    found = 0
+    office = set(worst_first(Alert.objects.all(), now=now).values_list("pk", flat=True)[:PAGE_SIZE])
+    out = []
     for p in planted:
         item = _item_of(p, modes, indicators)
-        if item is None or item.pk not in everything:
+        if item is None:
+            out.append(Placement(p, False, False, False))
             continue
-        # The accountable person's list (我的预警): what he is accountable for or was assigned.
+        # The accountable person's list (我的预警): what he is accountable for or was assigned; for an item
+        # with no person, the accountable unit's list.
         person = (
             Q(owner_teacher_id=item.owner_teacher_id) if item.owner_teacher_id else Q(owner_unit_id=item.owner_unit_id)
         )
-        first = worst_first(Alert.objects.filter(person), now=now).values_list("pk", flat=True)[:PAGE_SIZE]
-        if item.pk in set(first):
-            found += 1
-    return found, len(planted)
+        first = set(worst_first(Alert.objects.filter(person), now=now).values_list("pk", flat=True)[:PAGE_SIZE])
+        out.append(Placement(p, True, item.pk in first, item.pk in office))
+    return out
+
+
+def planted_on_first_page(*, now, planted: list[platform_status.Planted] | None = None) -> tuple[int, int]:
+    """(k, n): planted problems on the first page of both their person's list and the 质控中心 list."""
+    placed = planted_placement(now=now, planted=planted)
+    return sum(1 for x in placed if x.person_page and x.office_page), len(placed)
 
 
 def status_line() -> str:

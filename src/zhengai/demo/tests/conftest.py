@@ -137,6 +137,7 @@ def _worklist(out) -> dict:
         "leavers": worklist.leavers(today=timezone.localtime(now).date()),
         "in_range": worklist.opened_in_range(),
         "planted": worklist.planted_on_first_page(now=now, planted=planted_items(truth)),
+        "placement": worklist.planted_placement(now=now, planted=planted_items(truth)),
         "line": worklist.status_line(),
     }
 
