@@ -23,9 +23,15 @@ def overview(request: HttpRequest) -> HttpResponse:
         row.mean_ack_text = duration_text(row.mean_ack)
         row.mean_close_text = duration_text(row.mean_close)
     heatmap = {**found.heatmap, "list_url": reverse("alerts:mine")}
+    visible = selectors.visible_alerts(request.user, request.scope).filter(status__in=selectors.ACTIVE)
+    urgent = list(
+        selectors.worst_first(visible, now=now).select_related("indicator", "owner_unit", "owner_teacher")[:10]
+    )
     context = {
         "found": found,
         "heatmap": heatmap,
+        "urgent": urgent,
+        "now": now,
         "can_configure": selectors.is_quality_office(request.user) and not request.user.is_read_only,
         **badges(),
     }
