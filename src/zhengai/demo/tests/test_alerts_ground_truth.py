@@ -12,21 +12,9 @@ from __future__ import annotations
 
 import pytest
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+from zhengai.demo.planted import PLANTED  # (problem, indicator, entity kind, field of the key)
 
-PLANTED = [
-    # (problem id, indicator, entity kind, field of the entity key in ground_truth.json)
-    ("major_student_teacher_ratio", "ZY-SSB", "major", "major_code"),
-    ("course_low_pass_rate", "KC-TGL", "course", "course_code"),
-    ("class_sliding", "XS-BJXH", "class", "class_code"),
-    ("teacher_training_short", "JS-PXXS", "teacher", "staff_no"),
-    ("teacher_no_enterprise_practice", "JS-QYSJ", "teacher", "staff_no"),
-    ("teacher_low_evaluation", "JS-PJ", "teacher", "staff_no"),
-    ("plan_breaks_rules", "ZY-FA-ZXS", "major", "major_code"),
-    ("major_low_report_rate", "ZY-BDL", "major", "major_code"),
-    ("major_low_employment", "ZY-JYL", "major", "major_code"),
-    ("student_red_warning", "XS-GK", "student", "student_no"),
-]
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]
 
 
 def _items(demo, code: str, key: str) -> list[dict]:
