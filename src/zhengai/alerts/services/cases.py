@@ -21,15 +21,15 @@ from django.db import transaction
 
 from zhengai.alerts import privacy
 from zhengai.alerts.choices import ACTIVE_STATUSES, TIER_RANK, AlertStatus, EventKind, ItemKind
-from zhengai.alerts.models import Alert, AlertEvent, AlertSettings, AlertSignal
+from zhengai.alerts.models import Alert, AlertSettings, AlertSignal
 from zhengai.alerts.services.lifecycle import (
     BAD,
     RED,
     alert_count_recovery,
     deadline_for,
-    deadlines_spread,
     distance_of,
     event_add,
+    items_open_many,
     priority_of,
     severity_of,
     worse,
@@ -217,9 +217,7 @@ def _signal(case: Alert, s, now: dt.datetime) -> AlertSignal:
 def _cases_open(keys: list[str], by_student: dict, is_member, *, term: str, now: dt.datetime) -> int:
     if not keys:
         return 0
-    from zhengai.alerts.notifications import batched, notify
 
-    settings = AlertSettings.current()
     who = entities.Accountability({"student": keys})
     cases, bundles = [], []
     for key in keys:
@@ -248,33 +246,27 @@ def _cases_open(keys: list[str], by_student: dict, is_member, *, term: str, now:
         _summary(case, sigs)
         cases.append(case)
         bundles.append(sigs)
-    deadlines_spread(cases, settings=settings, now=now)
-    Alert.objects.bulk_create(cases, batch_size=1000)
-    if any(c.pk is None for c in cases):
+
+    def refetch(items: list[Alert]) -> list[Alert]:
         by_key = {c.entity_key: c for c in Alert.objects.filter(kind=ItemKind.CASE, period=term, entity_key__in=keys)}
-        cases = [by_key[c.entity_key] for c in cases]
+        return [by_key[c.entity_key] for c in items]
+
+    cases = items_open_many(
+        cases,
+        now=now,
+        refetch=refetch,
+        notes=[
+            f"{c.route_note}；本学期 {c.open_signals} 个信号" + _names(sigs)
+            for c, sigs in zip(cases, bundles, strict=True)
+        ],
+        data=[{"period": c.period, "signals": c.open_signals} for c in cases],
+    )
     rows = []
     for case, sigs in zip(cases, bundles, strict=True):
         for sig in sigs:
             sig.alert = case
             rows.append(sig)
     AlertSignal.objects.bulk_create(rows, batch_size=2000)
-    events = AlertEvent.objects.bulk_create(
-        [
-            AlertEvent(
-                alert=c,
-                kind=EventKind.OPENED,
-                note=f"{c.route_note}；本学期 {c.open_signals} 个信号" + _names(sigs),
-                created_at=now,
-                data={"period": c.period, "signals": c.open_signals},
-            )
-            for c, sigs in zip(cases, bundles, strict=True)
-        ],
-        batch_size=2000,
-    )
-    with batched():
-        for case, event in zip(cases, events, strict=True):
-            notify(alert=case, event=event)
     return len(cases)
 
 

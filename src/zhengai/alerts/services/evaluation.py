@@ -14,16 +14,16 @@ from collections import defaultdict
 from django.db import transaction
 from django.utils import timezone
 
-from zhengai.alerts.choices import ACTIVE_STATUSES, AlertStatus, EventKind, ItemKind, PolicyMode
-from zhengai.alerts.models import Alert, AlertEvent, AlertPolicy, AlertSettings, AlertValue
+from zhengai.alerts.choices import ACTIVE_STATUSES, AlertStatus, ItemKind, PolicyMode
+from zhengai.alerts.models import Alert, AlertPolicy, AlertValue
 from zhengai.alerts.services import cases
 from zhengai.alerts.services.lifecycle import (
     BAD,
     alert_count_recovery,
     alert_lapse,
     alert_raise,
-    deadlines_spread,
     distance_of,
+    items_open_many,
     priority_of,
     severity_of,
 )
@@ -149,9 +149,7 @@ def alerts_open_many(*, states: list, run_id: int | None, now: dt.datetime) -> i
     """Open alerts for entities with none yet, many at once (the first evaluation opens thousands)."""
     if not states:
         return 0
-    from zhengai.alerts.notifications import batched, notify
 
-    settings = AlertSettings.current()
     keys_by_kind: dict[str, set[str]] = defaultdict(set)
     for s in states:
         keys_by_kind[s.entity_kind].add(s.entity_key)
@@ -196,11 +194,18 @@ def alerts_open_many(*, states: list, run_id: int | None, now: dt.datetime) -> i
                 opened_at=now,
             )
         )
-    deadlines_spread(alerts, settings=settings, now=now)
-    Alert.objects.bulk_create(alerts, batch_size=1000)
-    if any(a.pk is None for a in alerts):  # a backend that does not return keys from a bulk insert
+
+    def refetch(items: list[Alert]) -> list[Alert]:
         by_key = {(a.indicator_id, a.entity_key): a for a in Alert.objects.filter(opened_at=now, rule_key="")}
-        alerts = [by_key[(a.indicator_id, a.entity_key)] for a in alerts]
+        return [by_key[(a.indicator_id, a.entity_key)] for a in items]
+
+    alerts = items_open_many(
+        alerts,
+        now=now,
+        refetch=refetch,
+        notes=[a.route_note for a in alerts],
+        data=[{"value": a.last_value, "period": a.period, "outcome": a.last_outcome} for a in alerts],
+    )
     AlertValue.objects.bulk_create(
         [
             AlertValue(
@@ -216,22 +221,6 @@ def alerts_open_many(*, states: list, run_id: int | None, now: dt.datetime) -> i
         ],
         batch_size=2000,
     )
-    events = AlertEvent.objects.bulk_create(
-        [
-            AlertEvent(
-                alert=a,
-                kind=EventKind.OPENED,
-                note=a.route_note,
-                created_at=now,
-                data={"value": a.last_value, "period": a.period, "outcome": a.last_outcome},
-            )
-            for a in alerts
-        ],
-        batch_size=2000,
-    )
-    with batched():
-        for alert, event in zip(alerts, events, strict=True):
-            notify(alert=alert, event=event)
     return len(alerts)
 
 

@@ -148,6 +148,31 @@ def value_record(alert: Alert, period: str, value, outcome: str, tier: str, run_
     )
 
 
+def items_open_many(
+    items: list[Alert], *, now: dt.datetime, refetch, notes: list[str], data: list[dict]
+) -> list[Alert]:
+    """Store many new items at once with one OPENED event each (`notes`, `data` in the same order), then
+    notify in one batch. `refetch()` reads the items back on a backend that returns no keys from a bulk
+    insert. Deadlines are spread first."""
+    from zhengai.alerts.notifications import batched, notify
+
+    deadlines_spread(items, settings=AlertSettings.current(), now=now)
+    Alert.objects.bulk_create(items, batch_size=1000)
+    if any(a.pk is None for a in items):
+        items = refetch(items)
+    events = AlertEvent.objects.bulk_create(
+        [
+            AlertEvent(alert=a, kind=EventKind.OPENED, note=note, created_at=now, data=d)
+            for a, note, d in zip(items, notes, data, strict=True)
+        ],
+        batch_size=2000,
+    )
+    with batched():
+        for item, event in zip(items, events, strict=True):
+            notify(alert=item, event=event)
+    return items
+
+
 @transaction.atomic
 def alert_raise(
     *,
