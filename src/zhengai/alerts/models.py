@@ -134,6 +134,9 @@ class Alert(models.Model):
     period = models.CharField("触发周期", max_length=16, help_text="发出预警的周期；学生预警为学期")
     signal_count = models.PositiveSmallIntegerField("信号数", default=1)
     open_signals = models.PositiveSmallIntegerField("未恢复的信号数", default=1)
+    entity_items = models.PositiveSmallIntegerField(
+        "同一对象的未关闭预警数", default=1, help_text="含本项；一门课程同时有三项预警时为 3，排序时算作信号数"
+    )
     distance = models.FloatField("偏离程度", default=0, help_text="与最近的阈值边界的相对距离，用于排序")
     priority = models.PositiveIntegerField(
         "优先级", default=0, db_index=True, help_text="越大越靠前（严重程度、等级、信号数、偏离程度）"

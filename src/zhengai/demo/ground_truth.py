@@ -4,11 +4,14 @@ Every figure is computed from standard tables by the functions in measures.py, w
 again on the exports read back through the source mappings. GROUND_TRUTH.md explains each problem.
 
 Each problem names the indicator that watches it and `latest_period`: the period (term or 学年 code
-as the indicator's measurements carry it) in which it is planted. That is the latest period with
-data for the indicator on `today`, the one an alert opens on; the controls are in range there.
+as the indicator's measurements carry it) in which it is planted. That is the latest judged period
+of the indicator on `today`, the one an alert opens on (for a cumulative indicator the last finished
+period: its running one is 周期未结束 while short); the controls are in range there.
 """
 
 from __future__ import annotations
+
+import datetime as dt
 
 import numpy as np
 
@@ -223,7 +226,7 @@ def _training(t: Tables, plants: pl.Plants, names: dict, majors: dict) -> dict:
         "level": "teacher",
         "indicator": "JS-PXXS",
         "latest_period": _year_code(year),
-        "period": f"{_year_code(year)}学年（截至昨日）",
+        "period": f"{_year_code(year)}学年",
         "rule": f"校内专任教师每学年培训不少于 {pl.TRAINING_NORM} 学时（按培训开始日期归入学年）",
         "threshold": pl.TRAINING_NORM,
         "entities": [
@@ -235,7 +238,9 @@ def _training(t: Tables, plants: pl.Plants, names: dict, majors: dict) -> dict:
 
 
 def _practice(t: Tables, tl: Timeline, plants: pl.Plants, names: dict, majors: dict) -> dict:
-    days = measure_practice_days(t, tl.year)
+    # The three years ending with the last finished one: the running year's window is still open.
+    year = tl.year - 1
+    days = measure_practice_days(t, year)
     tt = t["teachers"]
     dual_prof = [
         str(s)
@@ -248,8 +253,8 @@ def _practice(t: Tables, tl: Timeline, plants: pl.Plants, names: dict, majors: d
         "title": "双师型教师三年无企业实践",
         "level": "teacher",
         "indicator": "JS-QYSJ",
-        "latest_period": _year_code(tl.year),
-        "period": f"{tl.window_start.isoformat()} 至 {tl.yesterday.isoformat()}",
+        "latest_period": _year_code(year),
+        "period": f"{dt.date(year - 2, 9, 1).isoformat()} 至 {dt.date(year + 1, 8, 31).isoformat()}",
         "rule": "双师型专业课专任教师三年内应有企业实践记录",
         "entities": [
             {

@@ -32,13 +32,14 @@ class Context:
         self, engine, periods: Iterable[Period], terms: Iterable[TermSpan], *, data_start: dt.date | None = None
     ):
         self.engine = engine
-        # The first day the data center covers (the school calendar's first academic year): a period
-        # whose trailing window (years:N) reaches before it is not judged, it would count missing data as zero.
+        # The first day the data center covers, when known: a period whose trailing window (years:N)
+        # reaches before it is not judged, it would count missing data as zero (see complete_periods).
         self.data_start = data_start
         self.periods = sorted(periods)
         self.terms = sorted(terms, key=lambda t: t.start)
         self._frames: dict[tuple, ir.Table] = {}
         self._coverage: dict[tuple, dt.date | None] = {}
+        self._empty: dict[str, bool] = {}
 
     def table(self, name: str) -> ir.Table:
         return self.engine.table(name)
@@ -101,27 +102,35 @@ class Context:
             self._coverage[key] = _floor(first, spec, field_name, placement.match)
         return self._coverage[key]
 
-    def complete_periods(self, indicator: Indicator) -> list[str] | None:
-        """The periods whose trailing windows (years:N) the data covers, or None when every period does.
+    def is_empty(self, table_name: str) -> bool:
+        """The table has no rows at all (never imported, or emptied): its parts know nothing, not zero."""
+        if table_name not in self._empty:
+            t = self.table(table_name)
+            self._empty[table_name] = self.engine.execute(t.aggregate(n=t.count())).column("n")[0].as_py() == 0
+        return self._empty[table_name]
 
-        A window that reaches before the data begins would count the missing years as zero.
+    def complete_periods(self, indicator: Indicator) -> list[str] | None:
+        """The periods the data of every part covers, or None when it covers every period.
+
+        A period that begins before a table's first record, or whose trailing window (years:N) reaches
+        before it, would count the missing data as zero: it gets no measurement (无数据).
         """
-        parts = [
-            p
-            for p in (*indicator.parts, *filter(None, [indicator.population]))
-            if p.placement.window.startswith("years:")
-        ]
-        if not parts:
+        checks = []
+        for part in (*indicator.parts, *filter(None, [indicator.population])):
+            floor = self.coverage_start(part.table, part.placement)
+            if self.data_start and part.placement.window.startswith("years:"):
+                floor = max(floor, self.data_start) if floor else self.data_start
+            if floor is not None:
+                checks.append((part.placement.window, floor))
+        if not checks:
             return None
-        starts = [self.coverage_start(p.table, p.placement) for p in parts]
-        floor = max([d for d in starts if d is not None] + ([self.data_start] if self.data_start else []), default=None)
-        if floor is None:
+
+        def first_day(p: Period, window: str) -> dt.date:
+            return window_bounds(p, window, EARLIEST)[0] if window.startswith("years:") else p.start
+
+        complete = [p.code for p in self.periods if all(first_day(p, w) >= floor for w, floor in checks)]
+        if len(complete) == len(self.periods):
             return None
-        complete = [
-            p.code
-            for p in self.periods
-            if all(window_bounds(p, x.placement.window, EARLIEST)[0] >= floor for x in parts)
-        ]
         return complete or [""]
 
     def place(self, t: ir.Table, table_name: str, placement: Placement) -> ir.Table:
@@ -251,7 +260,8 @@ def compile_indicator(ctx: Context, indicator: Indicator, *, entities: Iterable[
     for i, (part, r) in enumerate(joins):
         r = r.select(**{f"_p{i}": r.period, f"_e{i}": r.entity, part.name: r.value})
         base = base.left_join(r, [base.period == r[f"_p{i}"], base.entity == r[f"_e{i}"]]).drop(f"_p{i}", f"_e{i}")
-        if part.fill is not None:
+        # `fill` says what no row means when the table has data; a table with no rows at all says nothing.
+        if part.fill is not None and not ctx.is_empty(part.table):
             base = base.mutate(**{part.name: base[part.name].fill_null(part.fill)})
     value = compile_expr(indicator.value, _resolver(base))
     out = base.select("period", "entity", value=value.cast("float64"))

@@ -129,6 +129,9 @@ class Indicator:
     description: str = ""
     precision: int = 2
     sources: tuple[str, ...] = ()
+    # The value accrues over its period (hours taught, books borrowed): before the period ends a value
+    # still short of the line is 周期未结束, not a failure; one already past a ceiling is final.
+    cumulative: bool = False
     origin: str = ""  # the file it came from
 
     @property
@@ -207,6 +210,7 @@ def parse_indicator(raw: dict[str, Any], *, origin: str = "") -> Indicator:
         "description",
         "precision",
         "sources",
+        "cumulative",
     }
     unknown = sorted(set(raw) - known)
     if unknown:
@@ -257,6 +261,9 @@ def parse_indicator(raw: dict[str, Any], *, origin: str = "") -> Indicator:
         precision = int(raw.get("precision", 2))
     except (TypeError, ValueError):
         raise fail("precision", "应为整数") from None
+    cumulative = raw.get("cumulative", False)
+    if not isinstance(cumulative, bool):
+        raise fail("cumulative", "应为 true 或 false")
     sources = tuple(raw.get("sources") or ())
     for s in sources:
         if s not in TABLES_BY_NAME:
@@ -284,6 +291,7 @@ def parse_indicator(raw: dict[str, Any], *, origin: str = "") -> Indicator:
         description=str(raw.get("description") or ""),
         precision=precision,
         sources=sources,
+        cumulative=cumulative,
         origin=origin,
     )
     from zhengai.indicators.expr import check_indicator

@@ -2,7 +2,7 @@
 
 Compiling an indicator to SQL through Ibis costs tens of milliseconds, often more than running it.
 A plan is the SQL text of one declaration for one set of periods and terms and the data coverage its
-windows depend on, with the small period tables it reads; the next run with the same key runs the
+parts depend on, with the small period tables it reads; the next run with the same key runs the
 text again. A changed declaration, calendar or coverage is a different key.
 """
 
@@ -34,8 +34,10 @@ _PLANS: OrderedDict[str, Plan] = OrderedDict()
 
 
 def plan_key(ctx: Context, decl: Indicator, raw: dict) -> str:
-    windowed = [p for p in (*decl.parts, *filter(None, [decl.population])) if p.placement.window.startswith("years:")]
-    coverage = [str(ctx.coverage_start(p.table, p.placement)) for p in windowed]
+    # What the compiled text depends on besides the declaration: where each part's data begins (periods
+    # before it are left out) and whether its table has any rows (an empty table's fill is not applied).
+    parts = (*decl.parts, *filter(None, [decl.population]))
+    coverage = [(str(ctx.coverage_start(p.table, p.placement)), ctx.is_empty(p.table)) for p in parts]
     payload = {
         "engine": ctx.engine.name,
         "raw": raw,

@@ -7,7 +7,9 @@ A threshold set holds up to three typed lines, each a comparison the value shoul
 * 目标值 (target) — what the unit aims for; it does not change the outcome, it gives the deviation.
 
 Tiers (e.g. 学业预警 蓝/黄/橙/红) name bands of the value for display and routing; each tier is a
-comparison too, and the last tier that holds wins. No value is never a failure: it is 无数据.
+comparison too, and the last tier that holds wins. No value is never a failure: it is 无数据; a value
+with no threshold in force is 未设标准; a cumulative value still short of its line before its period
+ends is 周期未结束. None of the three is a pass.
 """
 
 from __future__ import annotations
@@ -79,6 +81,20 @@ class Line:
                 return np.isclose(values, self.value, rtol=1e-12, atol=1e-12)
             return (values >= self.value) & (values <= (self.high if self.high is not None else self.value))
 
+    def short_of(self, value: float) -> bool:
+        """The value fails the line by being below what it asks (it could still rise to meet it)."""
+        if self.op == ">":
+            return value <= self.value
+        return self.op in (">=", "between", "==") and value < self.value
+
+    def short_of_array(self, values: np.ndarray) -> np.ndarray:
+        with np.errstate(invalid="ignore"):
+            if self.op == ">":
+                return values <= self.value
+            if self.op in (">=", "between", "=="):
+                return values < self.value
+        return np.zeros(len(values), dtype=bool)
+
     def deviation(self, value: float) -> float:
         """Distance from the target, signed: from the nearest edge of a range (0 inside it), else from the
         value (218 against 240～640 is −22, not −222)."""
@@ -137,29 +153,43 @@ class Judgement:
     tier: str = ""
 
 
-def evaluate(value: float | None, thresholds: Thresholds) -> Judgement:
-    """The outcome of one value: 未达标 if it fails 标准值, 预警 if it fails 预警值, else 达标."""
+def evaluate(value: float | None, thresholds: Thresholds | None, *, open_period: bool = False) -> Judgement:
+    """The outcome of one value: 未达标 if it fails 标准值, 预警 if it fails 预警值, else 达标.
+
+    No value is 无数据; no threshold in force is 未设标准. In an `open_period` (a cumulative value before
+    its period ends) a value that fails a line only by being still short of it is 周期未结束: it may yet
+    reach the line. A value already past a ceiling is judged: it cannot come back.
+    """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return Judgement(Outcome.NO_DATA, None, "")
+    if thresholds is None:
+        return Judgement(Outcome.UNSET, None, "")
     value = float(value)
     tier = ""
     for t in thresholds.tiers:
         if t.line.holds(value):
             tier = t.label
+    failing = None
     if thresholds.standard is not None and not thresholds.standard.holds(value):
-        outcome = Outcome.FAILED
+        outcome, failing = Outcome.FAILED, thresholds.standard
     elif thresholds.warning is not None and not thresholds.warning.holds(value):
-        outcome = Outcome.WARN
+        outcome, failing = Outcome.WARN, thresholds.warning
     else:
         outcome = Outcome.PASSED
     deviation = thresholds.target.deviation(value) if thresholds.target is not None else None
+    if open_period and failing is not None and failing.short_of(value):
+        return Judgement(Outcome.PENDING, deviation, "")
     return Judgement(outcome, deviation, tier)
 
 
-OUTCOME_CODES = np.array([Outcome.NO_DATA.value, Outcome.PASSED.value, Outcome.WARN.value, Outcome.FAILED.value])
+OUTCOME_CODES = np.array(
+    [Outcome.NO_DATA.value, Outcome.PASSED.value, Outcome.WARN.value, Outcome.FAILED.value, Outcome.PENDING.value]
+)
 
 
-def evaluate_array(values: np.ndarray, thresholds: Thresholds) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def evaluate_array(
+    values: np.ndarray, thresholds: Thresholds | None, *, open_period: bool = False
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """`evaluate` over an array of floats (NaN = no value): outcomes, deviations and tiers.
 
     Gives exactly what `evaluate` gives value by value (a test holds the two together); it exists
@@ -167,12 +197,22 @@ def evaluate_array(values: np.ndarray, thresholds: Thresholds) -> tuple[np.ndarr
     """
     values = np.asarray(values, dtype="float64")
     missing = np.isnan(values)
+    if thresholds is None:
+        outcomes = np.where(missing, Outcome.NO_DATA.value, Outcome.UNSET.value).astype(object)
+        return outcomes, np.full(len(values), np.nan), np.full(len(values), "", dtype=object)
     code = np.ones(len(values), dtype=np.int8)  # 1 = passed
+    short = np.zeros(len(values), dtype=bool)
     if thresholds.warning is not None:
-        code[~thresholds.warning.holds_array(values)] = 2
+        fails = ~thresholds.warning.holds_array(values)
+        code[fails] = 2
+        short[fails] = thresholds.warning.short_of_array(values)[fails]
     if thresholds.standard is not None:
-        code[~thresholds.standard.holds_array(values)] = 3
+        fails = ~thresholds.standard.holds_array(values)
+        code[fails] = 3
+        short[fails] = thresholds.standard.short_of_array(values)[fails]
     code[missing] = 0
+    if open_period:
+        code[short & (code >= 2) & ~missing] = 4
     outcomes = OUTCOME_CODES[code]
     if thresholds.target is not None:
         with np.errstate(invalid="ignore"):
@@ -181,5 +221,5 @@ def evaluate_array(values: np.ndarray, thresholds: Thresholds) -> tuple[np.ndarr
         deviation = np.full(len(values), np.nan)
     tiers = np.full(len(values), "", dtype=object)
     for t in thresholds.tiers:
-        tiers[t.line.holds_array(values) & ~missing] = t.label
+        tiers[t.line.holds_array(values) & ~missing & (code != 4)] = t.label
     return outcomes, deviation, tiers

@@ -25,12 +25,15 @@ from zhengai.indicators.models import Indicator, Threshold
 from zhengai.indicators.periods import Period
 from zhengai.indicators.selectors import ThresholdBook, threshold_in_force
 from zhengai.indicators.thresholds import Thresholds, evaluate_array
+from zhengai.lib import clock
 from zhengai.monitoring import history
 from zhengai.monitoring.models import IndicatorState
 from zhengai.org import entities
 from zhengai.org.models import Course, Major, OrgUnit, SchoolClass, Student, Teacher
 
-OUTCOMES = [o.value for o in (Outcome.PASSED, Outcome.WARN, Outcome.FAILED, Outcome.NO_DATA)]
+OUTCOMES = [
+    o.value for o in (Outcome.PASSED, Outcome.WARN, Outcome.FAILED, Outcome.PENDING, Outcome.UNSET, Outcome.NO_DATA)
+]
 JUDGED = [Outcome.PASSED.value, Outcome.WARN.value, Outcome.FAILED.value]
 
 # ------------------------------------------------------------------------------------------ scope
@@ -156,6 +159,13 @@ class CatalogueRow:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def columns(self) -> list[tuple[str, int]]:
+        """达标, 预警, 未达标 and 未判定 (无数据, 周期未结束 and 未设标准 together) for the catalogue table."""
+        c = self.counts
+        unjudged = sum(n for o, n in c.items() if o not in JUDGED)
+        return [("passed", c["passed"]), ("warn", c["warn"]), ("failed", c["failed"]), ("unjudged", unjudged)]
 
 
 @dataclass
@@ -312,7 +322,7 @@ def trend(code: str, scope: EntityScope) -> list[TrendPoint]:
             SELECT period, min(period_start) AS start, count(*) AS n, median(value) AS med,
                    count(*) FILTER (WHERE outcome = 'failed') AS failed,
                    count(*) FILTER (WHERE outcome = 'warn') AS warn,
-                   count(*) FILTER (WHERE outcome <> 'no_data') AS judged
+                   count(*) FILTER (WHERE outcome IN ('passed', 'warn', 'failed')) AS judged
             FROM t GROUP BY period ORDER BY start
             """
         ).fetchall()
@@ -417,13 +427,17 @@ class WhatIf:
         return sum(t.changed for t in self.totals.values())
 
 
-def replay(measurements: pa.Table, *, rows: list[Threshold], proposed: Threshold) -> WhatIf:
+def replay(
+    measurements: pa.Table, *, rows: list[Threshold], proposed: Threshold, running: Iterable[str] = ()
+) -> WhatIf:
     """Judge the recorded values again, with the thresholds in force and with a proposed row added.
 
     Pure: the measurements (history schema) and the threshold rows are passed in. Periods that
     begin before the proposal's date are not affected and are left out; when no period begins on
-    or after it, the latest period is replayed as if the date had come (`illustrative`).
+    or after it, the latest period is replayed as if the date had come (`illustrative`). `running` are
+    the periods of a cumulative indicator that have not ended (a shortfall there is 周期未结束).
     """
+    running = set(running)
     since = proposed.effective_from
     starts = dict(
         zip(measurements.column("period").to_pylist(), measurements.column("period_start").to_pylist(), strict=True)
@@ -448,8 +462,13 @@ def replay(measurements: pa.Table, *, rows: list[Threshold], proposed: Threshold
             on = max(starts[period], since) if illustrative else starts[period]
             now_row = threshold_in_force(rows, grp, starts[period])
             new_row = threshold_in_force(with_proposal, grp, on)
-            current[idx] = evaluate_array(values[idx], now_row.thresholds() if now_row else Thresholds())[0]
-            future[idx] = evaluate_array(values[idx], new_row.thresholds() if new_row else Thresholds())[0]
+            open_period = period in running
+            current[idx] = evaluate_array(
+                values[idx], now_row.thresholds() if now_row else None, open_period=open_period
+            )[0]
+            future[idx] = evaluate_array(
+                values[idx], new_row.thresholds() if new_row else None, open_period=open_period
+            )[0]
     cells: dict[tuple[str, str], WhatIfCell] = {}
     totals = {p: WhatIfCell(p, "") for p in periods}
     for period, org, now_o, new_o in zip(period_col, org_col, current, future, strict=True):
@@ -462,6 +481,14 @@ def replay(measurements: pa.Table, *, rows: list[Threshold], proposed: Threshold
     return WhatIf(periods, ordered, totals, illustrative=illustrative)
 
 
+def running_periods(indicator: Indicator) -> set[str]:
+    """The indicator's periods that have begun and not yet ended (the data can still change)."""
+    from zhengai.monitoring.services import periods_for
+
+    today = clock.today()
+    return {p.code for p in periods_for(indicator.period, today=today) if p.end >= today}
+
+
 def whatif(*, indicator: Indicator, thresholds: Thresholds, group: str, effective_from: dt.date) -> WhatIf:
     """What the proposed thresholds would make of the recorded history, next to the thresholds in force."""
     proposed = Threshold(
@@ -472,9 +499,9 @@ def whatif(*, indicator: Indicator, thresholds: Thresholds, group: str, effectiv
         created_at=timezone.now(),
     )
     proposed.set_lines(thresholds)
-    return replay(
-        history.history_read(indicators=[indicator.code]), rows=list(indicator.threshold_rows.all()), proposed=proposed
-    )
+    measurements = history.history_read(indicators=[indicator.code])
+    running = running_periods(indicator) if indicator.raw.get("cumulative") is True else set()
+    return replay(measurements, rows=list(indicator.threshold_rows.all()), proposed=proposed, running=running)
 
 
 # ------------------------------------------------------------------------------------------ one entity
@@ -561,5 +588,5 @@ def status_line() -> str:
     return (
         f"indicators {enabled.count()} enabled ({unverified} with unverified thresholds), last evaluation {when}, "
         f"current states passed {outcomes.get('passed', 0):,}, warn {outcomes.get('warn', 0):,}, "
-        f"failed {outcomes.get('failed', 0):,}"
+        f"failed {outcomes.get('failed', 0):,}, not judged {sum(n for o, n in outcomes.items() if o not in JUDGED):,}"
     )

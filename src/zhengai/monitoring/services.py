@@ -319,6 +319,9 @@ def judge(
     p_codes, g_codes = periods_enc.dictionary.to_pylist(), groups_enc.dictionary.to_pylist()
     vals = joined.column("value").to_numpy(zero_copy_only=False).astype("float64")
     start_of = {p.code: p.start for p in periods}
+    # A cumulative indicator's period that has not ended yet: a value short of its line is 周期未结束.
+    today = clock.today()
+    running = {p.code for p in periods if p.end >= today} if decl.cumulative else set()
     outcomes = np.full(n, Outcome.NO_DATA.value, dtype=object)
     deviation = np.full(n, np.nan)
     tiers = np.full(n, "", dtype=object)
@@ -332,7 +335,7 @@ def judge(
         idx = order[bounds[i] : bounds[i + 1]]
         period, grp = p_codes[k // max(1, len(g_codes))], g_codes[k % max(1, len(g_codes))]
         th = book.pick(row.pk, grp, start_of[period])
-        o, d, t = evaluate_array(vals[idx], th.thresholds() if th else Thresholds())
+        o, d, t = evaluate_array(vals[idx], th.thresholds() if th else None, open_period=period in running)
         outcomes[idx], deviation[idx], tiers[idx] = o, d, t
         threshold_ids[idx] = th.pk if th else -1
     period_starts = np.array([start_of[p] for p in p_codes], dtype="datetime64[D]")[p_idx] if n else []
@@ -367,7 +370,10 @@ def judge(
 
 
 def states_record(*, run: EvaluationRun, measurements: pa.Table, indicator_ids: dict[str, int]) -> tuple[int, int]:
-    """Move IndicatorState to the latest period of each entity; a StatusChange where the outcome moved.
+    """Move IndicatorState to the latest judged period of each entity; a StatusChange where the outcome moved.
+
+    A cumulative indicator's running period (周期未结束) is the state only while no earlier period was
+    judged: a teacher's hours of the unfinished year do not replace last year's result.
 
     A new entity whose first outcome is 达标 or 无数据 is not a change (nothing had been judged
     before); one that starts 预警 or 未达标 is. Returns (states written, status changes).
@@ -380,7 +386,8 @@ def states_record(*, run: EvaluationRun, measurements: pa.Table, indicator_ids: 
         latest = con.sql(
             "SELECT indicator, entity, entity_kind, entity_name, org_unit, grp, period, period_start, value, "
             "outcome, tier, deviation, threshold_id, batches FROM m "
-            "QUALIFY row_number() OVER (PARTITION BY indicator, entity ORDER BY period_start DESC) = 1"
+            "QUALIFY row_number() OVER (PARTITION BY indicator, entity "
+            "ORDER BY (outcome = 'pending'), period_start DESC) = 1"
         ).fetchall()
     finally:
         con.close()
@@ -416,8 +423,8 @@ def states_record(*, run: EvaluationRun, measurements: pa.Table, indicator_ids: 
                 changes.append((ind, kind, entity, name, org, period, "", outcome, "", tier, value, run.pk, now_db))
             continue
         _id, _i, _e, old_start, old_value, old_outcome, old_tier, old_dev, old_th = old
-        if old_start > start.isoformat():
-            continue  # a newer period is already recorded
+        if old_start > start.isoformat() and old_outcome != Outcome.PENDING:
+            continue  # a newer judged period is already recorded
         same = (
             old_start == start.isoformat()
             and old_outcome == outcome

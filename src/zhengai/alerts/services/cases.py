@@ -150,7 +150,7 @@ def cases_after_run(
             if bad and sig.recovered_at is not None:
                 sig.recovered_at = None
                 relapsed.append(sig)
-            elif not bad and sig.recovered_at is None and s.outcome != "no_data":
+            elif not bad and sig.recovered_at is None and s.outcome == "passed":
                 sig.recovered_at = now
                 recovered.append(sig)
             if changed or sig in relapsed or sig in recovered:

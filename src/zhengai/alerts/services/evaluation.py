@@ -23,6 +23,7 @@ from zhengai.alerts.services.lifecycle import (
     alert_lapse,
     alert_raise,
     distance_of,
+    entity_items_refresh,
     items_open_many,
     priority_of,
     severity_of,
@@ -110,7 +111,7 @@ def _threshold_alerts(states, is_member, opens_alert, *, run, now: dt.datetime, 
         k = (s.indicator_id, s.entity_key)
         alert = active.get(k)
         if s.outcome not in BAD:
-            if alert is not None and s.outcome != "no_data":  # every state here was judged by this run
+            if alert is not None and s.outcome == "passed":  # judged by this run: 无数据 etc. are not recovery
                 alert_count_recovery(
                     alert=alert, period=s.period, value=s.value, outcome=s.outcome, tier=s.tier, run_id=run.pk, now=now
                 )
@@ -246,4 +247,5 @@ def alerts_on_evaluation(*, run) -> dict[str, int]:
     from zhengai.alerts.rules import alert_rules_apply
 
     counts.update({f"rule_{k}": v for k, v in alert_rules_apply(run=run).items()})
+    counts["reranked"] = entity_items_refresh()
     return counts

@@ -12,7 +12,7 @@ from django.db import transaction
 from zhengai.accounts.choices import Role
 from zhengai.alerts.choices import ACTIVE_STATUSES, AlertStatus, EventKind, PolicyMode
 from zhengai.alerts.models import Alert, AlertEvent, AlertPolicy, AlertSettings
-from zhengai.alerts.services.lifecycle import event_add
+from zhengai.alerts.services.lifecycle import entity_items_refresh, event_add
 from zhengai.audit.services import audit_record
 from zhengai.indicators.choices import Outcome
 from zhengai.indicators.models import Indicator
@@ -117,6 +117,7 @@ def alert_close(*, alert: Alert, by, note: str = "") -> Alert:
         )
     alert.status, alert.closed_at = AlertStatus.CLOSED, clock.now()
     alert.save(update_fields=["status", "closed_at", "updated_at"])
+    entity_items_refresh({alert.entity_kind: [alert.entity_key]})
     event_add(alert, EventKind.CLOSED, by=by, before=before, note=note)
     audit_record(
         actor=by, action="预警：关闭", obj=alert, before={"status": before}, after={"status": alert.status}, note=note
@@ -197,6 +198,7 @@ def alert_decide_ignore(*, alert: Alert, by, approve: bool, note: str = "") -> A
     if approve:
         alert.status, alert.closed_at = AlertStatus.IGNORED, clock.now()
         alert.save(update_fields=["status", "closed_at", "updated_at"])
+        entity_items_refresh({alert.entity_kind: [alert.entity_key]})
         event_add(alert, EventKind.IGNORED, by=by, before=before, note=note or alert.ignore_reason)
         audit_record(
             actor=by,

@@ -12,10 +12,20 @@ severity stays.
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
+from collections.abc import Iterable
 
 from django.db import transaction
 
-from zhengai.alerts.choices import ACTIVE_STATUSES, SEVERITY_RANK, TIER_RANK, AlertStatus, EventKind, Severity
+from zhengai.alerts.choices import (
+    ACTIVE_STATUSES,
+    SEVERITY_RANK,
+    TIER_RANK,
+    AlertStatus,
+    EventKind,
+    ItemKind,
+    Severity,
+)
 from zhengai.alerts.models import Alert, AlertEvent, AlertSettings, AlertValue
 from zhengai.indicators.choices import Outcome
 from zhengai.indicators.models import Indicator
@@ -103,14 +113,55 @@ def priority_of(*, severity: str, tier: str, signals: int, distance: float, enti
     )
 
 
+def signals_of(alert: Alert) -> int:
+    """A case's open signals; for an alert, also the entity's other active alerts (a course failing on
+    three indicators comes before one failing on one)."""
+    if alert.kind == ItemKind.CASE:
+        return alert.open_signals
+    return max(alert.open_signals, alert.entity_items)
+
+
 def reprioritise(alert: Alert) -> None:
     alert.priority = priority_of(
         severity=alert.severity,
         tier=alert.tier,
-        signals=alert.open_signals,
+        signals=signals_of(alert),
         distance=alert.distance,
         entity_kind=alert.entity_kind,
     )
+
+
+def entity_items_refresh(keys_by_kind: dict[str, Iterable[str]] | None = None) -> int:
+    """Count each entity's active alerts (cases are one item per student already) and re-rank those whose
+    count moved. Without keys: every entity with an active alert. Returns the alerts re-ranked."""
+    active = Alert.objects.filter(kind=ItemKind.ALERT, status__in=ACTIVE_STATUSES)
+    batches = (
+        [active]
+        if keys_by_kind is None
+        else [
+            active.filter(entity_kind=kind, entity_key__in=chunk)
+            for kind, keys in keys_by_kind.items()
+            for chunk in _chunks(sorted(set(keys)))
+        ]
+    )
+    changed = []
+    for qs in batches:
+        rows = list(qs.only("id", "kind", "entity_kind", "entity_key", "severity", "tier", "open_signals",
+                            "entity_items", "distance", "priority"))  # fmt: skip
+        n = Counter((a.entity_kind, a.entity_key) for a in rows)
+        for a in rows:
+            count = min(n[(a.entity_kind, a.entity_key)], 999)
+            if a.entity_items != count:
+                a.entity_items = count
+                reprioritise(a)
+                changed.append(a)
+    Alert.objects.bulk_update(changed, ["entity_items", "priority"], batch_size=2000)
+    return len(changed)
+
+
+def _chunks(values: list, size: int = 5000):
+    for i in range(0, len(values), size):
+        yield values[i : i + size]
 
 
 def base_days(severity: str, tier: str, settings: AlertSettings) -> int:

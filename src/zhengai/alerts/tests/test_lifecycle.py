@@ -110,3 +110,42 @@ def test_rerunning_an_evaluation_opens_no_second_alert(indicator):
     evaluate_now(indicator_codes=["T-BDL"])
     evaluate_now(indicator_codes=["T-BDL"])
     assert Alert.objects.filter(entity_key="530701").count() == 1
+
+
+def test_a_running_cumulative_period_opens_nothing_until_it_has_ended(cast):
+    import datetime as dt
+
+    from zhengai.lib import clock
+    from zhengai.monitoring.tests.test_evaluation import REPORTED, REPORTED_ROWS
+
+    ecommerce_major(cast)
+    calendar_ensure(first_start_year=2024, last_start_year=2026)
+    publish_admissions(REPORTED_ROWS)
+    indicator_create(raw=REPORTED, by=cast.user("officer"))
+    with clock.frozen(dt.datetime(2026, 12, 2, 9, 0)):
+        evaluate_now(indicator_codes=["T-BDRS"])
+    assert not Alert.objects.filter(indicator__code="T-BDRS").exists()  # 40 of 60 so far: 周期未结束
+    with clock.frozen(dt.datetime(2027, 9, 2, 9, 0)):
+        evaluate_now(indicator_codes=["T-BDRS"])
+    alert = Alert.objects.get(indicator__code="T-BDRS", entity_key="530701")
+    assert (alert.period, alert.severity, alert.opened_value) == ("2026-2027", "failed", 40)
+
+
+def test_an_entity_failing_on_several_indicators_counts_them_as_signals_until_one_ends(indicator, cast):
+    from zhengai.alerts.services import alert_decide_ignore, alert_request_ignore, alerts_on_evaluation
+
+    officer = cast.user("officer")
+    stricter = {**REPORT_RATE, "code": "T-BDL9", "name": "新生报到率（省定）"}
+    stricter["thresholds"] = [{"from": "2019-01-01", "standard": ">= 0.9"}]
+    indicator_create(raw=stricter, by=officer)
+    publish_2025(82)
+    run = evaluate_now(indicator_codes=["T-BDL", "T-BDL9"])
+    alerts_on_evaluation(run=run)  # a second pass over the same run changes nothing
+    warn = Alert.objects.get(indicator__code="T-BDL", entity_key="530701")
+    failed = Alert.objects.get(indicator__code="T-BDL9", entity_key="530701")
+    assert (warn.entity_items, failed.entity_items) == (2, 2)
+    alone = warn.priority
+    alert_request_ignore(alert=failed, by=officer, reason="省定口径本年度不考核")
+    alert_decide_ignore(alert=failed, by=officer, approve=True)
+    warn.refresh_from_db()
+    assert warn.entity_items == 1 and warn.priority == alone - 1000  # one signal fewer

@@ -28,9 +28,10 @@ LOW_PASS_RATE = (0.30, 0.50)
 SLIDE_MAJOR = "510201"  # 计算机应用技术
 SLIDE_STEP = -0.7
 
-# (4) A full-time teacher with almost no training in one academic year (norm ≥ 40 学时).
-# Every other full-time teacher attends the college's 40-学时 training in the first week of September,
-# so the current academic year is judged fairly from its first week on; the planted one missed it.
+# (4) A full-time teacher with almost no training in the last finished academic year (norm ≥ 40 学时),
+# who has missed it again so far this year. Every other full-time teacher attends the college's 40-学时
+# training in the first week of September. Training hours accrue over the year (a cumulative indicator):
+# the running year is 周期未结束 for him, and the alert names the finished year.
 TRAINING_MAJOR = "460301"  # 机电一体化技术
 TRAINING_NORM = 40
 TRAINING_SHORT_HOURS = 6
@@ -92,7 +93,7 @@ class Plants:
             slide_cohort=cohort,
             slide_terms=[t.code for t in tl.sim_terms if first.index <= t.index <= last.index],
             slide_offsets=offsets,
-            training_year=tl.year,
+            training_year=tl.year - 1,
             report_year=tl.year,
             red_cohort=tl.year - 1,
         )

@@ -162,7 +162,7 @@ def build_training(tl: Timeline, seed: int, staff: Staff, plants: pl.Plants) -> 
         start, end = _year_span(year)
         opening = dt.date(year, 9, 1)
         for i in np.flatnonzero(np.isin(t["category"], ("1", "4"))):
-            planted = t["staff_no"][i] == plants.training_teacher and year == plants.training_year
+            planted = t["staff_no"][i] == plants.training_teacher and year >= plants.training_year
             records = []
             if planted:
                 records.append(("3", "师德师风专题教育", pl.TRAINING_SHORT_HOURS))
@@ -200,11 +200,16 @@ def build_training(tl: Timeline, seed: int, staff: Staff, plants: pl.Plants) -> 
 
 
 def build_practice(tl: Timeline, seed: int, staff: Staff, plants: pl.Plants) -> Frame:
-    """企业实践 in the summer or winter breaks that are over. Every 双师型 professional teacher has some — but one."""
+    """企业实践 in the summer or winter breaks that are over. Every 双师型 professional teacher has some — but one.
+
+    The 人事处 register reaches one academic year before the data window: the three-year indicator
+    (JS-QYSJ) of the last finished year needs it, and its running year is 周期未结束 until August.
+    """
     t = staff.teachers
     rng = rng_for(seed, Stream.PRACTICE)
+    first_year = tl.data_years[0] - 1
     breaks = []
-    for year in tl.data_years:
+    for year in (first_year, *tl.data_years):
         breaks.append((dt.date(year + 1, 1, 15), 30))  # winter
         breaks.append((dt.date(year + 1, 7, 5), 45))  # summer
     breaks = [b for b in breaks if b[0] + dt.timedelta(days=b[1]) < tl.today]
@@ -229,7 +234,7 @@ def build_practice(tl: Timeline, seed: int, staff: Staff, plants: pl.Plants) -> 
             last = first + dt.timedelta(days=days - 1)
             enterprise = field.enterprises[int(rng.integers(0, len(field.enterprises)))]
             rows.append((first, int(i), enterprise, last, days))
-    rows = [r for r in rows if tl.window_start <= r[0] and r[3] < tl.today]
+    rows = [r for r in rows if dt.date(first_year, 9, 1) <= r[0] and r[3] < tl.today]
     rows.sort(key=lambda r: (r[0], r[1]))
     teacher = np.array([r[1] for r in rows], dtype=np.int64)
     return {

@@ -110,15 +110,20 @@ def test_the_sliding_class_slides_in_attendance_meals_and_grades(truth, all_tabl
 
 
 def test_teacher_problems(truth, all_tables, timeline):
+    # Both are cumulative: judged on the last finished year (the running one is 周期未结束 while short).
+    finished = timeline.year - 1
     training = truth["teacher_training_short"]
-    assert training["latest_period"] == f"{timeline.year}-{timeline.year + 1}"
-    hours = measures.measure_training_hours(all_tables, timeline.year)
+    assert training["latest_period"] == f"{finished}-{finished + 1}"
+    hours = measures.measure_training_hours(all_tables, finished)
     assert hours.get(training["entities"][0]["staff_no"], 0) <= 8 < training["threshold"]
     assert all(hours[c["staff_no"]] >= training["threshold"] for c in training["controls"])
     assert training["population"]["normal_min_hours"] >= training["threshold"]
 
+    assert measures.measure_training_hours(all_tables, timeline.year).get(training["entities"][0]["staff_no"], 0) <= 8
+
     practice = truth["teacher_no_enterprise_practice"]
-    days = measures.measure_practice_days(all_tables, timeline.year)
+    assert practice["latest_period"] == f"{finished}-{finished + 1}"
+    days = measures.measure_practice_days(all_tables, finished)
     teacher = practice["entities"][0]["staff_no"]
     dual = dict(zip(all_tables["teachers"]["staff_no"], all_tables["teachers"]["dual_qualified"], strict=True))
     assert dual[teacher] is True and days.get(teacher, 0) == 0

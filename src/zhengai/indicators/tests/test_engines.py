@@ -425,6 +425,41 @@ def test_pre_grouping_and_population_with_fill(engine):
     }
 
 
+def test_a_period_before_the_data_begins_gets_no_value_not_zero(engine):
+    """Grades begin in 2023-2024: in 2022-2023 no student is counted as 0 failures (无数据, no row);
+    every later period keeps its population with 0 where nothing failed."""
+    text = declare(
+        """
+        value: failed
+        population: {from: students, where: status == '01', by: student_no}
+        parts:
+          failed: {from: grades, by: student_no, value: "count_if(exam_kind == '1' and not passed)", fill: 0}
+        """,
+        entity="student",
+    )
+    got = run(engine, text, [academic_year_period(2022), *ACADEMIC_YEARS])
+    assert {p for p, _ in got} == {"2023-2024", "2024-2025"}
+    assert got[("2023-2024", "S3")] == 0.0 and got[("2024-2025", "S1")] == 1.0
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_a_table_never_imported_gives_no_value_not_its_fill(versions, engine_name):
+    """No training records at all: every teacher is 无数据, not 0 学时 (the fill says what a missing row
+    means in a table that has data)."""
+    text = declare(
+        """
+        value: hours
+        population: {from: teachers, where: category == '1', by: staff_no}
+        parts:
+          hours: {from: teacher_training, by: staff_no, value: sum(hours), fill: 0}
+        """,
+        entity="teacher",
+    )
+    with open_engine(engine_name, {**versions, "teacher_training": None}) as eng:
+        got = run(eng, text, ACADEMIC_YEARS)
+    assert {e for _p, e in got} == {"T1", "T2", "T4"} and set(got.values()) == {None}
+
+
 def test_division_by_zero_gives_no_value(engine):
     text = declare(
         """

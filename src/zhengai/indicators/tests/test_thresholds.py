@@ -101,14 +101,16 @@ def test_lines_read_the_symbols_people_type():
     assert str(Line.parse(">= 0.6")) == "≥ 0.6" and Line.parse("between 16, 18").as_text() == "between 16, 18"
 
 
-@pytest.mark.parametrize("thresholds", [RATIO, PASS_RATE, HOURS_PER_CREDIT, ACADEMIC, Thresholds()])
-def test_the_array_form_gives_exactly_what_evaluate_gives(thresholds):
+@pytest.mark.parametrize("open_period", [False, True])
+@pytest.mark.parametrize("thresholds", [RATIO, PASS_RATE, HOURS_PER_CREDIT, ACADEMIC, Thresholds(), None])
+def test_the_array_form_gives_exactly_what_evaluate_gives(thresholds, open_period):
     rng = random.Random(7)
     values = [rng.choice([math.nan, rng.uniform(-1, 30), float(rng.randint(0, 20)), rng.random()]) for _ in range(3000)]
     values += [0.6, 0.7, 16.0, 18.0, 2.0, 6.0]
-    outcomes, deviations, tiers = evaluate_array(np.array(values), thresholds)
+    outcomes, deviations, tiers = evaluate_array(np.array(values), thresholds, open_period=open_period)
+    assert len(set(outcomes.tolist())) > 1  # the sample reaches more than one outcome
     for v, o, d, t in zip(values, outcomes, deviations, tiers, strict=True):
-        j = evaluate(v, thresholds)
+        j = evaluate(v, thresholds, open_period=open_period)
         assert (o, t) == (j.outcome.value, j.tier)
         assert (math.isnan(d) and j.deviation is None) or d == j.deviation
 
@@ -120,3 +122,41 @@ def test_deviation_is_measured_from_the_nearest_edge_of_a_target_range():
     assert evaluate(400, thresholds).deviation == 0
     _outcomes, deviations, _tiers = evaluate_array(np.array([218.0, 700.0, 400.0, np.nan]), thresholds)
     assert deviations[:3].tolist() == [-22, 60, 0] and np.isnan(deviations[3])
+
+
+def test_no_threshold_in_force_is_unset_never_a_pass():
+    assert evaluate(5.07, None).outcome == Outcome.UNSET
+    assert evaluate(None, None).outcome == Outcome.NO_DATA
+    outcomes, _d, _t = evaluate_array(np.array([5.07, np.nan]), None)
+    assert outcomes.tolist() == ["unset", "no_data"]
+
+
+HOURS = Thresholds(standard=Line("between", 240, 640), warning=Line("between", 260, 600))
+
+
+@pytest.mark.parametrize(
+    "value, closed, running",
+    [
+        (100, "failed", "pending"),  # short of the floor: the year may still bring the hours
+        (250, "warn", "pending"),  # short of the warning floor only
+        (700, "failed", "failed"),  # past the ceiling: more hours cannot bring it back
+        (610, "warn", "warn"),
+        (400, "passed", "passed"),
+    ],
+)
+def test_a_cumulative_value_short_of_its_line_before_the_period_ends_is_pending(value, closed, running):
+    assert evaluate(value, HOURS).outcome.value == closed
+    assert evaluate(value, HOURS, open_period=True).outcome.value == running
+    assert evaluate_array(np.array([float(value)]), HOURS, open_period=True)[0].tolist() == [running]
+
+
+def test_a_pending_value_has_no_tier_and_a_lower_is_better_count_is_judged_at_once():
+    tiers = Thresholds(
+        standard=Line(">=", 10), tiers=(Tier("少", "#f00", Line("<", 10)), Tier("够", "#0f0", Line(">=", 10)))
+    )
+    j = evaluate(3, tiers, open_period=True)
+    assert (j.outcome, j.tier) == (Outcome.PENDING, "")
+    absences = Thresholds(standard=Line("<=", 18), warning=Line("<=", 12))
+    assert evaluate(20, absences, open_period=True).outcome == Outcome.FAILED
+    assert evaluate(15, absences, open_period=True).outcome == Outcome.WARN
+    assert evaluate(3, absences, open_period=True).outcome == Outcome.PASSED

@@ -114,3 +114,57 @@ def test_a_second_run_reuses_compiled_plans_with_a_fresh_engine_and_gives_the_sa
     after = {(r["period"], r["entity"]): r["value"] for r in history_read(indicators=["T-BDL"]).to_pylist()}
     assert after[("2025-2026", "530701")] == pytest.approx(0.91)
     assert {(r["period"], r["entity"]) for r in before} == set(after) and first.status == RunStatus.SUCCEEDED
+
+
+def test_a_period_before_every_threshold_is_unset_never_a_pass(cast):
+    calendar_ensure(first_start_year=2023, last_start_year=2025)
+    publish_admissions(ADMISSIONS)
+    later = {**REPORT_RATE, "code": "T-BDL2", "thresholds": [{"from": "2024-09-01", "standard": ">= 0.8"}]}
+    indicator_create(raw=later, by=cast.user("officer"))
+    run = evaluate_now(indicator_codes=["T-BDL2"])
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    # 2023-2024 began before the threshold: 未设标准 whatever the value, for both majors.
+    assert _outcomes("T-BDL2", "530701") == {"2023-2024": "unset", "2024-2025": "passed", "2025-2026": "passed"}
+    assert _outcomes("T-BDL2", "520201")["2023-2024"] == "unset"
+
+
+# 报到人数 accrues over the year: 530701 has 40 of its 150 by December.
+REPORTED = {
+    **REPORT_RATE,
+    "code": "T-BDRS",
+    "name": "报到人数",
+    "unit": "人",
+    "cumulative": True,
+    "value": "reported",
+    "parts": {"reported": {"from": "admissions", "by": "major_code", "value": "sum(reported)"}},
+    "thresholds": [{"from": "2019-01-01", "standard": ">= 60", "warning": ">= 80"}],
+}
+REPORTED_ROWS = [
+    (2024, "530701", 100, 50),
+    (2025, "530701", 100, 82),
+    (2026, "530701", 100, 40),
+    (2026, "520201", 200, 300),
+]
+
+
+def test_a_cumulative_value_short_of_its_line_in_the_running_year_is_pending(cast):
+    from zhengai.lib import clock
+
+    calendar_ensure(first_start_year=2024, last_start_year=2026)
+    publish_admissions(REPORTED_ROWS)
+    indicator_create(raw=REPORTED, by=cast.user("officer"))
+    with clock.frozen(dt.datetime(2026, 12, 2, 9, 0)):
+        run = evaluate_now(indicator_codes=["T-BDRS"])
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    # The finished years are judged; the running one is 周期未结束 while short, judged once past the line.
+    assert _outcomes("T-BDRS", "530701") == {"2024-2025": "failed", "2025-2026": "passed", "2026-2027": "pending"}
+    assert _outcomes("T-BDRS", "520201") == {"2026-2027": "passed"}
+    # The current state stays on the last judged year.
+    state = IndicatorState.objects.get(indicator__code="T-BDRS", entity_key="530701")
+    assert (state.period, state.outcome) == ("2025-2026", "passed")
+    # Once the year has ended the same value is judged and becomes the current state.
+    with clock.frozen(dt.datetime(2027, 9, 2, 9, 0)):
+        evaluate_now(indicator_codes=["T-BDRS"])
+    assert _outcomes("T-BDRS", "530701")["2026-2027"] == "failed"
+    state.refresh_from_db()
+    assert (state.period, state.outcome) == ("2026-2027", "failed")

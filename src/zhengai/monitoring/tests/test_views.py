@@ -223,8 +223,11 @@ def standards(cast) -> Standards:
 
 
 def _counts(response, code: str) -> dict[str, int]:
+    """The four count columns of the catalogue row: 达标, 预警, 未达标 and 未判定 (as `no_data`)."""
     row = next(r for r in response.context["found"].rows if r.indicator.code == code)
-    return dict(row.counts)
+    shown = dict(row.columns)
+    shown["no_data"] = shown.pop("unjudged")
+    return shown
 
 
 def _charts(response) -> dict:
@@ -441,7 +444,9 @@ def test_the_preview_compares_the_proposal_with_the_thresholds_in_force(client_f
     assert result.periods == ["2024-2025"]
     xxgc = next(c for c in result.cells if c.org_unit == "xxgc")
     hlx = next(c for c in result.cells if c.org_unit == "hlx")
-    assert xxgc.current == {"passed": 1, "warn": 0, "failed": 1, "no_data": 0} == xxgc.proposed
+    assert (
+        xxgc.current == {"passed": 1, "warn": 0, "failed": 1, "pending": 0, "unset": 0, "no_data": 0} == xxgc.proposed
+    )
     assert hlx.current["warn"] == 1 and hlx.proposed["failed"] == 1
     html = response.content.decode()
     assert 'id="whatif-table"' in html and "信息系" in html and "护理系" in html

@@ -68,10 +68,10 @@ def test_only_periods_from_the_date_on_are_replayed_and_counted_per_department()
     assert result.periods == ["2024-2025-2"] and not result.illustrative
     cells = {c.org_unit: c for c in result.cells}
     assert list(cells) == ["hlx", "xxgc"]
-    assert cells["xxgc"].current == {"passed": 2, "warn": 1, "failed": 1, "no_data": 0}
-    assert cells["xxgc"].proposed == {"passed": 1, "warn": 1, "failed": 2, "no_data": 0}
-    assert cells["hlx"].current == {"passed": 1, "warn": 1, "failed": 0, "no_data": 0}
-    assert cells["hlx"].proposed == {"passed": 1, "warn": 0, "failed": 1, "no_data": 0}
+    assert cells["xxgc"].current == {"passed": 2, "warn": 1, "failed": 1, "pending": 0, "unset": 0, "no_data": 0}
+    assert cells["xxgc"].proposed == {"passed": 1, "warn": 1, "failed": 2, "pending": 0, "unset": 0, "no_data": 0}
+    assert cells["hlx"].current == {"passed": 1, "warn": 1, "failed": 0, "pending": 0, "unset": 0, "no_data": 0}
+    assert cells["hlx"].proposed == {"passed": 1, "warn": 0, "failed": 1, "pending": 0, "unset": 0, "no_data": 0}
     # C2 warn → failed, C3 passed → warn, C5 warn → failed
     assert (cells["xxgc"].changed, cells["hlx"].changed, result.changed) == (2, 1, 3)
     total = result.totals["2024-2025-2"]
@@ -94,9 +94,9 @@ def test_a_default_proposal_does_not_override_a_group_that_has_its_own_threshold
     proposed = row("", T2[1], ">= 0.85", ">= 0.9", origin="edited")
     result = replay(measurements(), rows=rows, proposed=proposed)
     hlx = next(c for c in result.cells if c.org_unit == "hlx")
-    assert hlx.current == hlx.proposed == {"passed": 2, "warn": 0, "failed": 0, "no_data": 0}
+    assert hlx.current == hlx.proposed == {"passed": 2, "warn": 0, "failed": 0, "pending": 0, "unset": 0, "no_data": 0}
     xxgc = next(c for c in result.cells if c.org_unit == "xxgc")
-    assert xxgc.proposed == {"passed": 1, "warn": 0, "failed": 3, "no_data": 0}
+    assert xxgc.proposed == {"passed": 1, "warn": 0, "failed": 3, "pending": 0, "unset": 0, "no_data": 0}
 
 
 def test_a_date_after_every_recorded_period_replays_the_latest_one_as_an_illustration():

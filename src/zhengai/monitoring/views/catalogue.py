@@ -141,10 +141,11 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         },
     }
     points = selectors.trend(code, scope)
+    running = selectors.running_periods(indicator)
     charts["trend"] = {
         "unit": unit,
         "school": is_school,
-        "periods": [p.period for p in points],
+        "periods": [f"{p.period}（进行中）" if p.period in running else p.period for p in points],
         "median": [scale(p.median, unit) for p in points],
         "failed": [None if p.failed_share is None else round(p.failed_share * 100, 2) for p in points],
         "warn": [None if p.warn_share is None else round(p.warn_share * 100, 2) for p in points],
