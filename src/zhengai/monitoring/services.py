@@ -45,6 +45,12 @@ from zhengai.monitoring.choices import RunStatus
 from zhengai.monitoring.models import EvaluationRun, IndicatorState, StatusChange
 
 log = logging.getLogger(__name__)
+
+
+class EvaluationRefused(ValueError):
+    """What was asked cannot be computed (an unknown indicator, a period outside the calendar)."""
+
+
 NOT_PASSED = (Outcome.WARN.value, Outcome.FAILED.value)
 
 
@@ -139,6 +145,13 @@ def evaluation_run_execute(*, run: EvaluationRun, worker: str = "", progress=Non
     run.refresh_from_db()
     try:
         _execute(run, progress or (lambda done, total, code: None))
+    except EvaluationRefused as exc:  # a request that cannot be computed: say why, no traceback
+        log.info("evaluation run %s refused: %s", run.pk, exc)
+        EvaluationRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.FAILED, finished_at=timezone.now(), message=f"计算未进行：{exc}"
+        )
+        run.refresh_from_db()
+        return run
     except Exception as exc:  # the run must end in a state a person can see
         log.exception("evaluation run %s failed", run.pk)
         EvaluationRun.objects.filter(pk=run.pk).update(
@@ -165,8 +178,10 @@ def _execute(run: EvaluationRun, progress) -> None:
     selected = catalogue(codes=run.indicator_codes or None)
     missing = sorted(set(run.indicator_codes) - set(selected))
     if missing:
-        raise ValueError(f"指标不存在或已停用：{'、'.join(missing)}")
-    terms, _first, _last = school_calendar()
+        raise EvaluationRefused(f"指标不存在或已停用：{'、'.join(missing)}")
+    terms, first, last = school_calendar()
+    if run.periods:
+        _periods_check(run.periods, {d.period for _r, d in selected.values()}, terms, first, last)
     versions = {name: store.current_version(name) for name in TABLES_BY_NAME}
     book = ThresholdBook.load(row.pk for row, _ in selected.values())
     directory = EntityDirectory(versions)
@@ -238,6 +253,22 @@ def _execute(run: EvaluationRun, progress) -> None:
         timings=timings,
         message=f"计算 {len(selected)} 个指标，{measurements.num_rows} 个监测值，{changes} 个状态变化",
     )
+
+
+def _periods_check(codes, kinds: set[str], terms: list[TermSpan], first: dt.date, last: dt.date) -> None:
+    """A period asked for by code must be in the school calendar and have begun: say so, do not compute nothing."""
+    known = {p.code: p for kind in kinds for p in periods_between(kind, first, last, terms=terms)}
+    unknown = [c for c in codes if c not in known]
+    if unknown:
+        raise EvaluationRefused(
+            f"周期不在校历中：{'、'.join(unknown)}。校历覆盖 {first.year}-{first.year + 1} 至 "
+            f"{last.year - 1}-{last.year} 学年；请先在校历中添加学年，或检查周期代码的写法"
+            "（学年如 2024-2025，学期如 2024-2025-1，自然年如 2025，与所选指标的周期一致）"
+        )
+    today = clock.today()
+    future = [c for c in codes if known[c].start > today]
+    if future:
+        raise EvaluationRefused(f"周期尚未开始：{'、'.join(future)}（今天是 {today:%Y-%m-%d}）")
 
 
 def _batches(decl: Declaration, versions: dict) -> str:

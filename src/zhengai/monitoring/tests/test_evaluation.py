@@ -168,3 +168,63 @@ def test_a_cumulative_value_short_of_its_line_in_the_running_year_is_pending(cas
     assert _outcomes("T-BDRS", "530701")["2026-2027"] == "failed"
     state.refresh_from_db()
     assert (state.period, state.outcome) == ("2026-2027", "failed")
+
+
+def _publish(table: str, rows: list[dict], snapshot: dt.date) -> None:
+    """A version of a standard table written as an import would (typed, with _run and _snapshot)."""
+    import pyarrow as pa
+
+    from zhengai.datacenter import store
+    from zhengai.datacenter.standard import TABLES_BY_NAME
+
+    spec = TABLES_BY_NAME[table]
+    schema = store.arrow_schema(spec)
+    data = {
+        f.name: [snapshot if f.name == "_snapshot" else 1 if f.name == "_run" else r.get(f.name) for r in rows]
+        for f in schema
+    }
+    base = store.current_version(table)
+    path = store.write_file(spec, 1 + (base.version if base else 0), 0, pa.table(data, schema=schema))
+    store.publish(table=table, files=[path], row_count=len(rows), run_id=None, based_on=base)
+
+
+def test_with_no_grades_imported_no_grade_indicator_judges_anyone():
+    """A roster but no grades: the failure indicators are 无数据 for every student, never 达标 (a missing
+    table is not zero failures)."""
+    from zhengai.indicators.declarations import columns_read, shipped_catalogue
+
+    calendar_ensure(first_start_year=2024, last_start_year=2025)
+    students = [
+        {"student_no": f"S{i}", "name": f"学生{i}", "major_code": "530701", "class_code": "C1", "cohort": 2024,
+         "status": "01"}
+        for i in range(3)
+    ]  # fmt: skip
+    _publish("students", students, dt.date(2025, 3, 1))
+    grade_indicators = sorted(
+        code for code, d in shipped_catalogue().items() if "grades" in columns_read(d) and d.entity == "student"
+    )
+    assert {"XS-GK", "XS-GKXF", "XS-PJCJ"} <= set(grade_indicators)
+    run = evaluate_now(indicator_codes=grade_indicators)
+    assert run.status == RunStatus.SUCCEEDED, run.message
+    measured = history_read(indicators=grade_indicators)
+    outcomes = set(measured.column("outcome").to_pylist())
+    assert outcomes <= {"no_data"}, outcomes
+    # Those whose population is the roster measure every student, as 无数据; one whose population is
+    # read from the grades themselves (XS-SJGK) has nobody to measure.
+    on_roster = {
+        code for code in grade_indicators if getattr(shipped_catalogue()[code].population, "table", "") == "students"
+    }
+    assert {"XS-GK", "XS-GKXF"} <= on_roster
+    assert set(measured.column("indicator").to_pylist()) >= on_roster
+    states = IndicatorState.objects.filter(indicator__code__in=grade_indicators)
+    assert states.exists() and set(states.values_list("outcome", flat=True)) == {"no_data"}
+
+
+def test_a_period_outside_the_calendar_fails_the_run_and_says_so(college):
+    run = evaluate_now(indicator_codes=["T-BDL"], periods=["2030-2031"])
+    assert run.status == RunStatus.FAILED
+    assert "周期不在校历中：2030-2031" in run.message and "2023-2024 至 2025-2026 学年" in run.message
+    assert "Traceback" not in run.message
+    term = evaluate_now(indicator_codes=["T-BDL"], periods=["2024-2025-1"])  # a term, for a 学年 indicator
+    assert term.status == RunStatus.FAILED and "2024-2025-1" in term.message
+    assert evaluate_now(indicator_codes=["T-BDL"], periods=["2024-2025"]).status == RunStatus.SUCCEEDED

@@ -306,6 +306,8 @@ def test_the_indicator_page_shows_definition_thresholds_charts_and_entities(clie
     assert 'id="measure-yaml"' in html and "count_distinct(staff_no)" in html
     assert "data-freshness" in html and "学生" in html  # source tables with their freshness
     assert "2024-2025学年" in html  # the latest period is shown by default
+    assert response.context["coverage"] == {"total": 3, "with_data": 3, "share": "100"}
+    assert 'id="period-coverage"' in html and "有数据 3 / 3（100%）" in html
     for key in ("510203", "510202", "520201"):
         assert key in html
     assert reverse("monitoring:entity", args=["major", "510203"]) in html
@@ -700,3 +702,11 @@ def test_a_yes_no_indicator_shows_its_words_not_numbers():
     from zhengai.monitoring.templatetags.monitoring_ui import format_line
 
     assert format_line(Line(">=", 1), "已落实|未落实") == "应为已落实"
+
+
+def test_coverage_counts_the_entities_with_a_value():
+    from zhengai.monitoring.views.catalogue import _coverage
+
+    counts = {"passed": 5, "warn": 1, "failed": 0, "pending": 2, "unset": 0, "no_data": 4}
+    assert _coverage(counts) == {"total": 12, "with_data": 8, "share": "66.7"}
+    assert _coverage(dict.fromkeys(counts, 0)) == {"total": 0, "with_data": 0, "share": "0"}

@@ -180,6 +180,7 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
         "in_force_ids": {t.pk for t in in_force},
         "group_labels": group_labels,
         "counts": counts,
+        "coverage": _coverage(counts),
         "period_label": selectors.period_label(indicator.period, chosen) if chosen else "",
         "charts": charts,
         "school_value": school_value,
@@ -199,3 +200,11 @@ def get_indicator(code: str) -> Indicator:
         return Indicator.objects.get(code=code)
     except Indicator.DoesNotExist as exc:
         raise Http404("没有这个指标") from exc
+
+
+def _coverage(counts: dict[str, int]) -> dict:
+    """How many of the period's entities have a value (the rest are 无数据), next to the outcome counts."""
+    total = sum(counts.values())
+    with_data = total - counts.get("no_data", 0)
+    share = f"{with_data / total * 100:.1f}".rstrip("0").rstrip(".") if total else "0"
+    return {"total": total, "with_data": with_data, "share": share}
