@@ -6,6 +6,7 @@ import datetime as dt
 import fnmatch
 import logging
 import os
+import re
 import socket
 import traceback
 from collections.abc import Callable, Iterator
@@ -51,9 +52,13 @@ def mapping_spec(mapping: SourceMapping) -> MappingSpec:
 
 
 def mapping_for(source: SourceSystem, table: str) -> SourceMapping:
+    """The saved mapping; for a file source without one, the standard table's own field names as headers."""
     try:
         return source.mappings.get(table=table)
     except SourceMapping.DoesNotExist:
+        if source.connector == ConnectorKind.FILES:
+            spec = standard_table(table)
+            return SourceMapping(source=source, table=table, columns={f.name: f.name for f in spec.fields})
         raise SourceError(f"数据源“{source.name}”还没有“{standard_table(table).label}”表的字段映射") from None
 
 
@@ -138,6 +143,10 @@ def _chunks(run: ImportRun, mapping: SourceMapping, spec: MappingSpec) -> Iterat
         path = store.root() / record["path"]
         kind = FILE_KINDS[Path(record["name"]).suffix.lower()]
         options: dict[str, Any] = {"expected": spec.source_columns, "name": record["name"]}
+        if mapping.pk is None:  # no saved mapping: the standard field names, the optional ones may be absent
+            required = [f.name for f in standard_table(run.table).fields if f.required]
+            options["expected"] = required
+            options["optional"] = [c for c in spec.source_columns if c not in required]
         if kind in ("csv", "xlsx"):
             options["header_row"] = mapping.header_row
         if kind == "xlsx":
@@ -366,3 +375,46 @@ def source_mapping_save(*, source: SourceSystem, table: str, values: dict, by) -
         action = "修改字段映射" if before else "新建字段映射"
         audit_record(actor=by, action=action, obj=mapping, before=before, after=after)
     return mapping
+
+
+# ------------------------------------------------------------------------------------------ sources
+
+SOURCE_CODE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+@transaction.atomic
+def source_create(
+    *, code: str, name: str = "", connector: str = ConnectorKind.FILES, unit_code: str = "", by: Any = None
+) -> SourceSystem:
+    """A new source system, audited. The unit is optional (a fresh install may have no org units yet)."""
+    from zhengai.org.models import OrgUnit
+
+    code = (code or "").strip()
+    if not SOURCE_CODE.match(code):
+        raise SourceError(f"数据源代码“{code}”不合规：以小写字母开头，只含小写字母、数字、- 和 _，不超过 32 个字符")
+    if SourceSystem.objects.filter(code=code).exists():
+        raise SourceError(f"已有代码为“{code}”的数据源")
+    if connector not in ConnectorKind.values:
+        kinds = "、".join(f"{k}（{label}）" for k, label in ConnectorKind.choices)
+        raise SourceError(f"接入方式“{connector}”不认识，可选：{kinds}")
+    unit = None
+    if unit_code:
+        unit = OrgUnit.objects.filter(code=unit_code).first()
+        if unit is None:
+            known = "、".join(OrgUnit.objects.order_by("code").values_list("code", flat=True)[:20]) or "（还没有部门）"
+            raise SourceError(f"没有代码为“{unit_code}”的部门。现有：{known}")
+    source = SourceSystem.objects.create(code=code, name=(name or code).strip()[:64], connector=connector,
+                                         owner_unit=unit)  # fmt: skip
+    audit_record(
+        actor=by,
+        action="新建数据源",
+        obj=source,
+        before=None,
+        after={
+            "代码": code,
+            "名称": source.name,
+            "接入方式": source.get_connector_display(),
+            "责任部门": unit.name if unit else "",
+        },
+    )
+    return source

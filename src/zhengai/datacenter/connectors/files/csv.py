@@ -20,7 +20,7 @@ import pyarrow.csv as pv
 
 from zhengai.datacenter.connectors import RawChunk, SourceError, register
 from zhengai.datacenter.connectors.files.encoding import decode, detect
-from zhengai.datacenter.connectors.files.header import check_columns, find_header
+from zhengai.datacenter.connectors.files.header import check_columns, find_header, with_optional
 
 _HEADER_SCAN_LINES = 20
 _HEAD_BYTES = 1 << 16
@@ -105,7 +105,7 @@ def _all_null(data: pa.Table) -> pa.ChunkedArray | None:
 
 @register("csv")
 def read_csv(
-    path: Path, *, expected: Sequence[str], header_row: int = 1, name: str | None = None
+    path: Path, *, expected: Sequence[str], header_row: int = 1, name: str | None = None, optional: Sequence[str] = ()
 ) -> Iterator[RawChunk]:
     file = name or path.name
     raw = _map(path)
@@ -113,10 +113,11 @@ def read_csv(
     encoding, codec, payload = detected.encoding, detected.codec, detected.payload
     lines = _head_lines(payload, codec)
     delimiter = _delimiter(lines)
-    header_idx, names, notices = find_header(_first_rows(lines, delimiter), expected, file=file, header_row=header_row)
-    notices += check_columns(names, expected, file=file, header_line=header_idx + 1)
+    rows = _first_rows(lines, delimiter)
+    header_idx, names, notices = find_header(rows, [*expected, *optional], file=file, header_row=header_row)
+    notices += check_columns(names, expected, file=file, header_line=header_idx + 1, optional=optional)
     # Columns that are not mapped still need a distinct name for the reader; they are never selected.
-    wanted = set(expected)
+    wanted = set(expected) | set(optional)
     names = [n if n and n in wanted else f"__col_{i}" for i, n in enumerate(names)]
     skip = header_idx + 1
     truncated_line = None
@@ -141,7 +142,7 @@ def read_csv(
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise SourceError(f"文件“{file}”无法按 CSV 读取：{exc}") from None
     del raw
-    data = data.select([e for e in expected if e in names])
+    data = with_optional(data.select([e for e in (*expected, *optional) if e in names]), optional)
     first_data_line = header_idx + 2
     row_numbers = None
     problems = []

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import pyarrow as pa
+
 from zhengai.datacenter.connectors import SourceError
 
 
@@ -47,7 +49,9 @@ def find_header(
     return best, names, notices
 
 
-def check_columns(names: Sequence[str], expected: Sequence[str], *, file: str, header_line: int) -> list[str]:
+def check_columns(
+    names: Sequence[str], expected: Sequence[str], *, file: str, header_line: int, optional: Sequence[str] = ()
+) -> list[str]:
     """Raise on a missing or duplicated expected column; return notices about extra columns."""
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
@@ -59,7 +63,15 @@ def check_columns(names: Sequence[str], expected: Sequence[str], *, file: str, h
     missing = [e for e in expected if e not in seen]
     if missing:
         raise SourceError(f"文件“{file}”缺少列：{'、'.join(missing)}（表头在第 {header_line} 行）")
-    extra = [n for n in names if n and n not in expected]
+    extra = [n for n in names if n and n not in expected and n not in optional]
     if extra:
         return [f"文件“{file}”中有未映射的列，已忽略：{'、'.join(extra[:10])}" + ("等" if len(extra) > 10 else "")]
     return []
+
+
+def with_optional(table: pa.Table, optional: Sequence[str]) -> pa.Table:
+    """The table with a column of nulls for each optional column the file does not have."""
+    for name in optional:
+        if name not in table.column_names:
+            table = table.append_column(name, pa.nulls(table.num_rows, pa.string()))
+    return table

@@ -21,7 +21,7 @@ import pyarrow.compute as pc
 from python_calamine import CalamineWorkbook
 
 from zhengai.datacenter.connectors import RawChunk, SourceError, register
-from zhengai.datacenter.connectors.files.header import check_columns, find_header
+from zhengai.datacenter.connectors.files.header import check_columns, find_header, with_optional
 
 _HEADER_SCAN_ROWS = 20
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -216,6 +216,7 @@ def read_xlsx(
     header_row: int = 1,
     sheet: str | None = None,
     name: str | None = None,
+    optional: Sequence[str] = (),
 ) -> Iterator[RawChunk]:
     file = name or path.name
     workbook = _open(path, file)
@@ -235,8 +236,10 @@ def read_xlsx(
         rows.pop()
     if not rows:
         raise SourceError(f"文件“{label}”是空的，没有任何内容")
-    header_idx, header, notices = find_header(rows[:_HEADER_SCAN_ROWS], expected, file=label, header_row=header_row)
-    notices += check_columns(header, expected, file=label, header_line=header_idx + 1)
+    head = rows[:_HEADER_SCAN_ROWS]
+    header_idx, header, notices = find_header(head, [*expected, *optional], file=label, header_row=header_row)
+    notices += check_columns(header, expected, file=label, header_line=header_idx + 1, optional=optional)
+    taken = [*expected, *(o for o in optional if o in header)]
     body = rows[header_idx + 1 :]
     del rows
     if not body:
@@ -244,7 +247,7 @@ def read_xlsx(
     width = len(header)
     if any(len(r) != width for r in body):
         body = [(list(r) + [""] * width)[:width] for r in body]
-    data = pa.table({e: _text_column(list(map(itemgetter(header.index(e)), body))) for e in expected})
+    data = pa.table({e: _text_column(list(map(itemgetter(header.index(e)), body))) for e in taken})
     del body
     first_data_row = header_idx + 2
     numbers = pa.array(np.arange(first_data_row, first_data_row + data.num_rows, dtype=np.int64))
@@ -258,6 +261,7 @@ def read_xlsx(
     if empty is not None and pc.any(empty).as_py():
         keep = pc.invert(empty)
         data, numbers = data.filter(keep), pc.filter(numbers, keep)
+    data = with_optional(data, optional)
     yield RawChunk(
         file=label,
         table=data,

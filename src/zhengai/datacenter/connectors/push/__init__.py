@@ -63,8 +63,10 @@ def load_rows(path: Path, *, file: str) -> list:
 
 
 @register("push")
-def read_push(path: Path, *, expected: Sequence[str], name: str | None = None, **_: object) -> Iterator[RawChunk]:
-    """The archived rows as one chunk; row numbers count the records from 1."""
+def read_push(
+    path: Path, *, expected: Sequence[str], name: str | None = None, optional: Sequence[str] = (), **_: object
+) -> Iterator[RawChunk]:
+    """The archived rows as one chunk; row numbers count the records from 1. Optional fields may be absent."""
     file = name or path.name
     rows = load_rows(path, file=file)
     if not rows:
@@ -75,6 +77,7 @@ def read_push(path: Path, *, expected: Sequence[str], name: str | None = None, *
     missing = [c for c in expected if c not in seen]
     if missing:
         raise SourceError(f"“{file}”的记录中缺少字段：{'、'.join(missing)}（任何一条记录都没有这些字段）")
+    expected = [*expected, *(o for o in optional if o not in expected)]
     row_errors: list[tuple[int | None, str, str]] = []
     kept: list[int] = []
     for i, row in enumerate(rows, start=1):

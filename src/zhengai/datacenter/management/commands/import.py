@@ -59,7 +59,10 @@ class Command(BaseCommand):
             except SourceError as exc:
                 raise CommandError(str(exc)) from None
             run = self._execute_with_bar(run)
-            self.stdout.write(f"批次 #{run.pk} {table}：{run.get_status_display()}。{run.decision or run.message}")
+            said = run.decision or run.message
+            if run.decision and run.message and run.message not in run.decision:
+                said = f"{run.decision}：{run.message}"  # the reason, not only the decision
+            self.stdout.write(f"批次 #{run.pk} {table}：{run.get_status_display()}。{said}")
             if run.error_report:
                 self.stdout.write(f"  错误报告：{run.error_report}")
             failed = failed or run.status in (RunStatus.REJECTED, RunStatus.FAILED)
