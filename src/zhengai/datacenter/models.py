@@ -91,6 +91,12 @@ class ImportRun(models.Model):
     rows_unchanged = models.PositiveIntegerField("未变", default=0)
     rows_invalid = models.PositiveIntegerField("无效", default=0)
     rows_removed = models.PositiveIntegerField("本次快照中消失", default=0)
+    # Every record accounted for: read = stored + rejected + unparsed.
+    lines_total = models.PositiveIntegerField("物理行数", null=True, blank=True, help_text="文件的行数（含表头）")
+    records_read = models.PositiveIntegerField("读取的记录", default=0)
+    records_stored = models.PositiveIntegerField("入库的记录", default=0, help_text="试运行时为可入库的记录")
+    records_rejected = models.PositiveIntegerField("拒收的记录", default=0, help_text="每条都有原因，见错误报告")
+    records_unparsed = models.PositiveIntegerField("未能解析的行", default=0, help_text="空行与无法拆分成字段的行")
     decision = models.TextField("处理决定", blank=True)
     message = models.TextField("错误信息", blank=True)
     error_report = models.CharField("错误报告", max_length=500, blank=True)
@@ -104,6 +110,15 @@ class ImportRun(models.Model):
 
     def __str__(self) -> str:
         return f"批次 #{self.pk} {self.source} → {self.table}"
+
+    @property
+    def records_line(self) -> str:
+        """The last line of `zhengai import`: every record of the input accounted for."""
+        lines = "-" if self.lines_total is None else self.lines_total
+        return (
+            f"records: lines {lines}, read {self.records_read}, stored {self.records_stored}, "
+            f"rejected {self.records_rejected}, unparsed {self.records_unparsed}"
+        )
 
 
 class DatasetVersion(models.Model):

@@ -36,8 +36,20 @@ class Prepared:
     valid: pa.Table  # typed rows that passed every check, with _row and _file
     rejected: pa.Table  # source text of the rows that did not, with _row and _file
     errors: pa.Table  # one row per problem: file, row, field, value, reason
-    total: int
+    total: int  # records: rows read plus the lines the reader could not split
     notices: list[str] = field(default_factory=list)
+    lines: int | None = None  # physical lines (sheet rows) of the files; None where a source has no lines
+    unsplit: int = 0  # lines the reader could not split into a record (reported with their reason)
+    blank: int = 0  # blank lines (reported, not records)
+
+    @property
+    def read(self) -> int:
+        """Every record the input held: stored, rejected or reported (a blank line counts as one reported)."""
+        return self.total + self.blank
+
+    @property
+    def unparsed(self) -> int:
+        return self.unsplit + self.blank
 
 
 @dataclass
@@ -70,8 +82,12 @@ def prepare(
     errors: list[pa.Table] = []
     notices: list[str] = []
     schema = _typed_schema(table)
-    total = 0
+    total = unsplit = blank = 0
+    lines: int | None = 0
     for chunk in chunks:
+        lines = None if lines is None or chunk.lines is None else lines + chunk.lines
+        unsplit += len(chunk.row_errors)
+        blank += chunk.blank_lines
         notices.extend(n for n in chunk.notices if n not in notices)
         if chunk.row_errors:
             errors.append(
@@ -102,7 +118,10 @@ def prepare(
             valid_parts.append(typed)
         progress(min(60, 10 + total // 50_000), f"已读取并校验 {total:,} 行")
     valid = pa.concat_tables(valid_parts) if valid_parts else schema.empty_table()
-    prepared = Prepared(table, valid, _concat_text(rejected_parts, table), _concat_errors(errors), total, notices)
+    prepared = Prepared(
+        table, valid, _concat_text(rejected_parts, table), _concat_errors(errors), total, notices,
+        lines=lines, unsplit=unsplit, blank=blank,
+    )  # fmt: skip
     if valid.num_rows:
         _check_keys_and_references(prepared)
     return prepared

@@ -176,6 +176,18 @@ def import_run_execute(*, run: ImportRun, worker: str = "") -> ImportRun:
     return run
 
 
+def _records(prepared: pipeline.Prepared, *, stored: int) -> dict:
+    """read = stored + rejected + unparsed: each record of the input is one of the three."""
+    read, unparsed = prepared.read, prepared.unparsed
+    return {
+        "lines_total": prepared.lines,
+        "records_read": read,
+        "records_stored": stored,
+        "records_rejected": read - stored - unparsed,
+        "records_unparsed": unparsed,
+    }
+
+
 def _finish(run: ImportRun, status: str, **fields: Any) -> None:
     fields.update(status=status, finished_at=timezone.now(), progress=100)
     ImportRun.objects.filter(pk=run.pk).update(**fields)
@@ -193,7 +205,7 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
     policy = run.source.invalid_policy
     if invalid_rows and policy == InvalidPolicy.REJECT_BATCH:
         # Decided before comparing: a rejected batch need not pay for a join with the stored table.
-        counts = {"rows_total": prepared.total, "rows_invalid": invalid_rows}
+        counts = {"rows_total": prepared.total, "rows_invalid": invalid_rows, **_records(prepared, stored=0)}
         report_fields = _keep_evidence(run, prepared, counts)
         _finish(run, RunStatus.REJECTED, **counts, **report_fields, message="\n".join(prepared.notices),
                 decision=f"有 {invalid_rows:,} 行无效，按数据源规则整批拒收；错误报告与被拒行已留档")  # fmt: skip
@@ -207,10 +219,12 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
         "rows_unchanged": diff.unchanged,
         "rows_invalid": invalid_rows,
         "rows_removed": diff.removed,
+        **_records(prepared, stored=prepared.valid.num_rows),
     }
     report_fields = _keep_evidence(run, prepared, counts) if invalid_rows or prepared.errors.num_rows else {}
     notices = "\n".join(prepared.notices)
     if prepared.valid.num_rows == 0 and invalid_rows:
+        counts.update(_records(prepared, stored=0))
         _finish(run, RunStatus.REJECTED, **counts, **report_fields, message=notices,
                 decision="没有一行有效数据，整批拒收")  # fmt: skip
         return

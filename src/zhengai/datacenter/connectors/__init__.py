@@ -26,6 +26,9 @@ class RawChunk:
     notices: tuple[str, ...] = ()
     # Rows the reader could not even split into columns: (row number, reason, raw text).
     row_errors: tuple[tuple[int | None, str, str], ...] = ()
+    # For files: the physical lines (rows of a sheet) of the whole file, and the blank ones among them.
+    lines: int | None = None
+    blank_lines: int = 0
     # For incremental SQL sync: the highest watermark value in this chunk (rows come in order).
     watermark: str | None = None
     # Optional: given (row number, source column) of cells validation found empty, explain those that

@@ -21,6 +21,7 @@ import pyarrow.csv as pv
 from zhengai.datacenter.connectors import RawChunk, SourceError, register
 from zhengai.datacenter.connectors.files.encoding import decode, detect
 from zhengai.datacenter.connectors.files.header import check_columns, find_header, with_optional
+from zhengai.datacenter.connectors.files.lines import count_lines, read_lines
 
 _HEADER_SCAN_LINES = 20
 _HEAD_BYTES = 1 << 16
@@ -136,34 +137,25 @@ def read_csv(
             encoding, codec, payload, truncated_line = decoded.encoding, "utf-8", decoded.utf8, decoded.truncated_line
             bad.clear()
             data = _read(payload, codec, names, skip, delimiter, True, bad)
-        if bad:
-            bad.clear()
-            data = _read(payload, codec, names, skip, delimiter, False, bad)
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise SourceError(f"文件“{file}”无法按 CSV 读取：{exc}") from None
     del raw
-    data = with_optional(data.select([e for e in (*expected, *optional) if e in names]), optional)
     first_data_line = header_idx + 2
+    lines = count_lines(payload)
     row_numbers = None
-    problems = []
-    if bad:
-        skipped = {row.number for row in bad if row.number is not None}
-        total = data.num_rows + len(bad)
-        lines_all = np.arange(first_data_line, first_data_line + total, dtype=np.int64)
-        row_numbers = pa.array(lines_all[~np.isin(lines_all, np.fromiter(skipped, np.int64, len(skipped)))])
-        width = len(names)
-        for row in bad:
-            if row.text.strip() == "":
-                continue
-            if row.actual_columns > width:
-                reason = (f"该行有 {row.actual_columns} 列，表头只有 {row.expected_columns} 列"
-                          "（内容中可能有未加引号的逗号，请给含逗号的内容加上英文双引号）")  # fmt: skip
-            else:
-                reason = (f"该行只有 {row.actual_columns} 列，表头有 {row.expected_columns} 列"
-                          "（该行不完整：文件可能被截断，或少了分隔符）")  # fmt: skip
-            if truncated_line is not None and row.number == truncated_line:
-                reason += "；文件在这一行中途结束（最后一个字符不完整）"
-            problems.append((row.number, reason, row.text[:200]))
+    problems: list[tuple[int | None, str, str]] = []
+    blank_lines: list[int] = []
+    # One record per physical line, or the quotes joined lines: then read line by line (lines.py).
+    if bad or data.num_rows + len(bad) != lines - skip:
+        got = read_lines(bytes(payload).decode(codec), names=names, skip=skip, delimiter=delimiter)
+        data, row_numbers, problems, blank_lines = got.table, got.row_numbers, got.problems, got.blank_lines
+        notices += got.notices
+        if truncated_line is not None:
+            problems = [
+                (n, reason + ("；文件在这一行中途结束（最后一个字符不完整）" if n == truncated_line else ""), text)
+                for n, reason, text in problems
+            ]
+    data = with_optional(data.select([e for e in (*expected, *optional) if e in data.column_names]), optional)
     if truncated_line is not None and not any(p[0] == truncated_line for p in problems) and data.num_rows:
         last = data.num_rows - 1
         last_line = row_numbers[last].as_py() if row_numbers is not None else first_data_line + last
@@ -173,8 +165,8 @@ def read_csv(
             problems.append((truncated_line, reason, ",".join(values)[:200]))
             data = data.slice(0, last)
             row_numbers = row_numbers.slice(0, last) if row_numbers is not None else None
-    # Blank lines come through as rows of nulls: drop them, keeping the row numbers of the others.
-    blank_rows = 0
+    # Blank lines come through as rows of nulls: drop them, keeping the row numbers of the others and
+    # counting them (they are reported, not records).
     if data.num_rows:
         empty = _all_null(data)
         if empty is not None and pc.any(empty).as_py():
@@ -184,12 +176,16 @@ def read_csv(
                 if row_numbers is not None
                 else pa.array(np.arange(first_data_line, first_data_line + data.num_rows, dtype=np.int64))
             )
-            before = data.num_rows
+            blank_lines += pc.filter(numbers, empty).to_pylist()
             data = data.filter(keep)
             row_numbers = pc.filter(numbers, keep)
-            blank_rows = before - data.num_rows
+            if not any("空行" in n for n in notices):
+                shown = "、".join(str(n) for n in blank_lines[:10]) + (
+                    f" 等 {len(blank_lines)} 行" if len(blank_lines) > 10 else ""
+                )
+                notices.append(f"第 {shown} 行是空行，不是记录")
     if data.num_rows == 0 and not problems:
-        if blank_rows:
+        if blank_lines:
             raise SourceError(f"文件“{file}”表头（第 {header_idx + 1} 行）之后只有空行，没有数据行")
         raise SourceError(f"文件“{file}”只有表头，没有数据行")
     yield RawChunk(
@@ -199,4 +195,6 @@ def read_csv(
         row_numbers=row_numbers,
         notices=(f"文件“{file}”编码：{encoding}", *notices),
         row_errors=tuple(problems),
+        lines=lines,
+        blank_lines=len(blank_lines),
     )

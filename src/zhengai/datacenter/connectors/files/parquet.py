@@ -29,4 +29,4 @@ def read_parquet(
     if data.num_rows == 0:
         raise SourceError(f"文件“{file}”没有数据行")
     text = with_optional(pa.table({n: pc.cast(data.column(n), pa.string()) for n in taken}), optional)
-    yield RawChunk(file=file, table=text, first_row=1, notices=tuple(notices))
+    yield RawChunk(file=file, table=text, first_row=1, notices=tuple(notices), lines=text.num_rows)

@@ -244,6 +244,7 @@ def read_xlsx(
     del rows
     if not body:
         raise SourceError(f"文件“{label}”只有表头，没有数据行")
+    sheet_rows = header_idx + 1 + len(body)  # the sheet's rows up to the last one with content
     width = len(header)
     if any(len(r) != width for r in body):
         body = [(list(r) + [""] * width)[:width] for r in body]
@@ -258,9 +259,12 @@ def read_xlsx(
             break
         col_null = pc.is_null(column)
         empty = col_null if empty is None else pc.and_(empty, col_null)
+    blank = 0
     if empty is not None and pc.any(empty).as_py():
         keep = pc.invert(empty)
+        before = data.num_rows
         data, numbers = data.filter(keep), pc.filter(numbers, keep)
+        blank = before - data.num_rows
     data = with_optional(data, optional)
     yield RawChunk(
         file=label,
@@ -269,4 +273,6 @@ def read_xlsx(
         row_numbers=numbers,
         notices=tuple(notices),
         explain_blank=_explainer(path, sheet, header, header_idx),
+        lines=sheet_rows,
+        blank_lines=blank,
     )

@@ -100,4 +100,5 @@ def read_push(
         row_numbers=pa.array(kept, pa.int64()),
         notices=tuple(notices),
         row_errors=tuple(row_errors),
+        lines=len(rows),  # one record each
     )

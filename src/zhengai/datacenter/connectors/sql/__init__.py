@@ -86,7 +86,13 @@ def read_sql(
                 if watermark_column:
                     values = [v for v in cols[columns.index(watermark_column)] if v is not None]
                     mark = str(max(values)) if values else None
-                yield RawChunk(file=f"{label}（数据库表 {locator}）", table=data, first_row=offset, watermark=mark)
+                yield RawChunk(
+                    file=f"{label}（数据库表 {locator}）",
+                    table=data,
+                    first_row=offset,
+                    watermark=mark,
+                    lines=data.num_rows,
+                )
                 offset += len(rows)
     except SQLAlchemyError as exc:
         message = str(getattr(exc, "orig", exc)).splitlines()[0]

@@ -65,6 +65,7 @@ class Command(BaseCommand):
             self.stdout.write(f"批次 #{run.pk} {table}：{run.get_status_display()}。{said}")
             if run.error_report:
                 self.stdout.write(f"  错误报告：{run.error_report}")
+            self.stdout.write(run.records_line)
             failed = failed or run.status in (RunStatus.REJECTED, RunStatus.FAILED)
         if failed:
             sys.exit(1)
