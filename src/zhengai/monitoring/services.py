@@ -28,7 +28,7 @@ from django.utils import timezone
 from zhengai.datacenter import store
 from zhengai.datacenter.standard import TABLES_BY_NAME
 from zhengai.indicators import services as indicator_services
-from zhengai.indicators.choices import Outcome
+from zhengai.indicators.choices import Outcome, PeriodKind
 from zhengai.indicators.compiler import Context, compile_indicator
 from zhengai.indicators.declarations import SCHOOL_KEY
 from zhengai.indicators.declarations import Indicator as Declaration
@@ -181,7 +181,7 @@ def _execute(run: EvaluationRun, progress) -> None:
         raise EvaluationRefused(f"指标不存在或已停用：{'、'.join(missing)}")
     terms, first, last = school_calendar()
     if run.periods:
-        _periods_check(run.periods, {d.period for _r, d in selected.values()}, terms, first, last)
+        _periods_check(run.periods, terms, first, last)
     versions = {name: store.current_version(name) for name in TABLES_BY_NAME}
     book = ThresholdBook.load(row.pk for row, _ in selected.values())
     directory = EntityDirectory(versions)
@@ -255,15 +255,16 @@ def _execute(run: EvaluationRun, progress) -> None:
     )
 
 
-def _periods_check(codes, kinds: set[str], terms: list[TermSpan], first: dt.date, last: dt.date) -> None:
-    """A period asked for by code must be in the school calendar and have begun: say so, do not compute nothing."""
-    known = {p.code: p for kind in kinds for p in periods_between(kind, first, last, terms=terms)}
+def _periods_check(codes, terms: list[TermSpan], first: dt.date, last: dt.date) -> None:
+    """A period asked for by code must be in the school calendar (as a period of any kind) and have begun:
+    say so, rather than compute nothing."""
+    known = {p.code: p for kind in PeriodKind.values for p in periods_between(kind, first, last, terms=terms)}
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise EvaluationRefused(
             f"周期不在校历中：{'、'.join(unknown)}。校历覆盖 {first.year}-{first.year + 1} 至 "
             f"{last.year - 1}-{last.year} 学年；请先在校历中添加学年，或检查周期代码的写法"
-            "（学年如 2024-2025，学期如 2024-2025-1，自然年如 2025，与所选指标的周期一致）"
+            "（学年如 2024-2025，学期如 2024-2025-1，自然年如 2025，月如 2025-03）"
         )
     today = clock.today()
     future = [c for c in codes if known[c].start > today]
