@@ -141,3 +141,12 @@ def test_a_million_lines_with_a_merge_near_the_end(source, tmp_path):
     assert (run.lines_total, run.records_read) == (n + 1, n)
     assert (run.records_stored, run.records_rejected, run.records_unparsed) == (0, n - 1, 1)
     assert _report_lines(run) == {bad + 2}
+
+
+@pytest.mark.parametrize("step", [1, 2, 3, 1 << 24])
+def test_physical_lines_are_counted_as_an_editor_numbers_them(step):
+    """CRLF, LF and a lone CR each end a line, also where a CRLF straddles two slices of the count."""
+    from zhengai.datacenter.connectors.files.lines import count_lines, physical_lines
+
+    for data in [b"", b"a", b"a\n", b"a\nb", b"a\r\nb\r\n", b"a\rb", b"a\r\n\r\nb", b"\n\n", b"x\r", b"a\r\nb\nc\rd"]:
+        assert count_lines(data, step=step) == len(physical_lines(data.decode())), data

@@ -53,13 +53,24 @@ def physical_lines(text: str) -> list[str]:
     return lines
 
 
-def count_lines(payload: bytes | memoryview) -> int:
-    """Physical lines of UTF-8 or GB18030 bytes (a line break byte never occurs inside a character)."""
-    data = bytes(payload)
-    if not data:
+def count_lines(payload, *, step: int = 1 << 24) -> int:
+    """Physical lines of UTF-8 or GB18030 bytes (a line break byte never occurs inside a character).
+
+    Counted in slices of the buffer (a memory map is not copied whole); CR is counted only when the file
+    has one (CRLF, LF and a lone CR each end a line)."""
+    size = len(payload)
+    if not size:
         return 0
-    breaks = data.count(b"\n") + data.count(b"\r") - data.count(b"\r\n")
-    return breaks + (0 if data.endswith((b"\n", b"\r")) else 1)
+    lf = cr = crlf = 0
+    before = b""  # the last byte of the previous slice: a CRLF may straddle two slices
+    for start in range(0, size, step):
+        chunk = bytes(payload[start : start + step])
+        lf += chunk.count(b"\n")
+        if b"\r" in chunk or before == b"\r":
+            cr += chunk.count(b"\r")
+            crlf += chunk.count(b"\r\n") + (1 if before == b"\r" and chunk[:1] == b"\n" else 0)
+        before = chunk[-1:]
+    return lf + cr - crlf + (0 if before in (b"\n", b"\r") else 1)
 
 
 def _split(text: str, delimiter: str) -> list[list[str]]:
