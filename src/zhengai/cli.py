@@ -87,8 +87,20 @@ def status(argv: list[str]) -> None:
     import django
 
     django.setup()
+    from django.db import DatabaseError, connection
+    from django.db.migrations.executor import MigrationExecutor
+
     from zhengai.lib.status import lines
 
+    try:
+        executor = MigrationExecutor(connection)
+        pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    except DatabaseError as exc:
+        sys.exit(f"无法连接数据库（{connection.settings_dict.get('NAME')}）：{exc}")
+    if pending:
+        sys.exit(
+            f"数据库尚未迁移（{len(pending)} 个迁移未执行）：请先运行 zhengai migrate，或用 zhengai demo 建立演示学院"
+        )
     for line in lines():
         print(line, flush=True)
 

@@ -50,6 +50,7 @@ class AlertFilterForm(forms.Form):
     )
     unverified = forms.BooleanField(label="只看阈值未核实", required=False)
     klass = forms.CharField(label="班级", required=False, max_length=32, widget=forms.HiddenInput)
+    rule = forms.CharField(label="规则", required=False, max_length=32, widget=forms.HiddenInput)
     major = forms.CharField(label="专业", required=False, max_length=32, widget=forms.HiddenInput)
     overdue = forms.BooleanField(label="只看超期", required=False)
     mine_only = forms.BooleanField(label="只看我负责的", required=False)

@@ -37,6 +37,7 @@ from zhengai.org.models import OrgUnit
 
 TIER_COLOURS = {Tier.BLUE: "blue", Tier.YELLOW: "yellow", Tier.ORANGE: "orange", Tier.RED: "red"}
 ACTIVE = [s.value for s in ACTIVE_STATUSES]
+NO_TIER = "none"  # the tier filter's value for items with no tier
 
 # ------------------------------------------------------------------------------------------ scope
 
@@ -164,9 +165,12 @@ def filter_alerts(alerts: QuerySet[Alert], filters: dict, *, now: dt.datetime | 
         )
     if filters.get("unverified"):
         alerts = alerts.filter(unverified=True)
+    if filters.get("tier"):
+        alerts = alerts.filter(tier="" if filters["tier"] == NO_TIER else filters["tier"])
+    if filters.get("rule"):
+        alerts = alerts.filter(rule_key=filters["rule"])
     for name, column in (
         ("severity", "severity"),
-        ("tier", "tier"),
         ("level", "indicator__level"),
         ("system", "indicator__system"),
         ("kind", "entity_kind"),
@@ -241,7 +245,8 @@ def tier_choices(alerts: QuerySet[Alert]) -> list[tuple[str, str]]:
     named: dict[str, set[str]] = {}
     for tier, name in alerts.order_by().filter(tier__in=other).values_list("tier", "indicator__name").distinct():
         named.setdefault(tier, set()).add(name or "学生预警")
-    return known + sorted((t, f"{'、'.join(sorted(names))}·{t}") for t, names in named.items())
+    untiered = [(NO_TIER, "未分级")] if alerts.order_by().filter(tier="").exists() else []
+    return known + sorted((t, f"{'、'.join(sorted(names))}·{t}") for t, names in named.items()) + untiered
 
 
 # ------------------------------------------------------------------------------------------ overview

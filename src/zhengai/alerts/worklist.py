@@ -8,7 +8,12 @@ planted on first page k/n`
 - opened in range: active items (or case signals) whose entity's latest judged value was already in
   range when they opened (should be 0).
 - planted on first page: of the problems a demo college planted, how many are on the first page of
-  their accountable person's list and of the 质控中心 list, in the default (worst-first) order.
+  their accountable person's list and of the 质控中心 overview (`problems`: the worklist grouped by
+  problem, indicator × accountable unit), in the default (worst-first) order.
+
+The 质控中心 oversees problems, not items: the twelve courses of one department failing on one indicator
+are one row of its overview, with the worst of them named, not twelve rows pushing every other problem
+off its first page.
 """
 
 from __future__ import annotations
@@ -16,13 +21,14 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from django.db.models import Q
 from django.utils import timezone
 
-from zhengai.alerts.choices import ACTIVE_STATUSES, ItemKind
+from zhengai.alerts.choices import ACTIVE_STATUSES, SEVERITY_RANK, ItemKind
 from zhengai.alerts.models import Alert, AlertSignal
-from zhengai.alerts.selectors import worst_first
+from zhengai.alerts.selectors import NO_TIER, worst_first
 from zhengai.alerts.services import BAD, policy_modes
 from zhengai.indicators.models import Indicator
 from zhengai.lib import clock
@@ -82,7 +88,7 @@ class Placement:
     planted: platform_status.Planted
     found: bool  # an active item exists for it
     person_page: bool  # on the first page of the accountable person's list
-    office_page: bool  # on the first page of the 质控中心 list
+    office_page: bool  # named on the first page of the 质控中心 overview (`problems`)
 
 
 def planted_placement(*, now, planted: list[platform_status.Planted] | None = None) -> list[Placement]:
@@ -92,7 +98,7 @@ def planted_placement(*, now, planted: list[platform_status.Planted] | None = No
         return []
     indicators = {i.code: i for i in Indicator.objects.filter(code__in={p.indicator for p in planted})}
     modes = policy_modes(list(indicators.values()))
-    office = set(worst_first(Alert.objects.all(), now=now).values_list("pk", flat=True)[:PAGE_SIZE])
+    office = {pk for problem in problems(Alert.objects.all(), now=now)[:PAGE_SIZE] for pk, *_ in problem.shown}
     out = []
     for p in planted:
         item = _item_of(p, modes, indicators)
@@ -110,7 +116,7 @@ def planted_placement(*, now, planted: list[platform_status.Planted] | None = No
 
 
 def planted_on_first_page(*, now, planted: list[platform_status.Planted] | None = None) -> tuple[int, int]:
-    """(k, n): planted problems on the first page of both their person's list and the 质控中心 list."""
+    """(k, n): planted problems on the first page of both their person's list and the 质控中心 overview."""
     placed = planted_placement(now=now, planted=planted)
     return sum(1 for x in placed if x.person_page and x.office_page), len(placed)
 
@@ -128,6 +134,113 @@ def status_line() -> str:
         f"open {unit + cases} (unit {unit}, student cases {cases} for {students} current students = {share:.1f}%), "
         f"leavers {leavers(today=today)}, opened in range {opened_in_range()}, planted on first page {k}/{n}"
     )
+
+
+# ------------------------------------------------------------------------------------------ problems
+
+# How many items of a problem its row names, worst first (the rest are one click away).
+PROBLEM_SHOWN = 5
+
+
+@dataclass
+class Problem:
+    """Open items of one kind (an indicator, a rule, or student cases of one tier) for one accountable unit."""
+
+    label: str
+    kind: str  # ItemKind
+    indicator: str  # indicator code ("" for cases and class alerts)
+    tier: str  # the cases' tier
+    rule: str  # rule_key of rule and class alerts
+    unit_code: str
+    unit_name: str
+    severity: str = ""  # the worst
+    priority: int = 0  # the worst item's
+    open: int = 0
+    overdue: int = 0
+    new_week: int = 0
+    unverified: int = 0
+    shown: list[tuple[int, str, str]] = field(default_factory=list)  # (alert id, entity name, period)
+
+    @property
+    def more(self) -> int:
+        return self.open - len(self.shown)
+
+    @property
+    def list_query(self) -> str:
+        """The filters of the alert list that show exactly this problem's open items."""
+        query = {"status": "active", "item": self.kind}
+        if self.indicator:
+            query["indicator"] = self.indicator
+        if self.kind == ItemKind.CASE:
+            query["tier"] = self.tier or NO_TIER
+        if self.rule:
+            query["rule"] = self.rule
+        if self.unit_code:
+            query["unit"] = self.unit_code
+        return urlencode(query)
+
+
+def _problem_label(kind: str, indicator_name: str, tier: str, rule: str) -> str:
+    if kind == ItemKind.CASE:
+        return f"学生预警·{tier}" if tier else "学生预警（未分级）"
+    if rule == "cases":
+        return "班级学生预警集中"
+    return f"{indicator_name}（规则）" if rule else indicator_name
+
+
+def problems(alerts, *, now) -> list[Problem]:
+    """The open items grouped by problem (indicator, rule or case tier × accountable unit), worst first:
+    by the worst item's priority, then by how many items. Each names its worst `PROBLEM_SHOWN` items."""
+    week_ago = now - dt.timedelta(days=7)
+    rows = worst_first(alerts.filter(status__in=ACTIVE_STATUSES), now=now).values_list(
+        "pk", "kind", "indicator__code", "indicator__name", "tier", "rule_key", "owner_unit__code",
+        "owner_unit__name", "entity_name", "entity_key", "period", "severity", "priority", "deadline",
+        "opened_at", "unverified",
+    )  # fmt: skip
+    found: dict[tuple, Problem] = {}
+    for (
+        pk,
+        kind,
+        code,
+        name,
+        tier,
+        rule,
+        ucode,
+        uname,
+        ename,
+        ekey,
+        period,
+        severity,
+        prio,
+        due,
+        opened,
+        unv,
+    ) in rows.iterator(chunk_size=2000):
+        case = kind == ItemKind.CASE
+        key = (kind, "" if case else code or "", tier if case else "", rule, ucode or "")
+        problem = found.get(key)
+        if problem is None:
+            problem = found[key] = Problem(
+                label=_problem_label(kind, name or "", tier, rule),
+                kind=kind,
+                indicator="" if case else code or "",
+                tier=tier if case else "",
+                rule=rule,
+                unit_code=ucode or "",
+                unit_name=uname or "未找到责任部门",
+                priority=prio,
+            )
+        problem.open += 1
+        problem.overdue += due < now
+        problem.new_week += opened >= week_ago
+        problem.unverified += unv
+        if SEVERITY_RANK.get(severity, 0) > SEVERITY_RANK.get(problem.severity, 0):
+            problem.severity = severity
+        if len(problem.shown) < PROBLEM_SHOWN:
+            problem.shown.append((pk, ename or ekey, period))
+    # The rows come worst first, so each problem's first item is its worst; a stable sort keeps that order
+    # between problems of equal priority.
+    return sorted(found.values(), key=lambda p: (-p.priority, -p.open))
 
 
 # ------------------------------------------------------------------------------------------ department summary

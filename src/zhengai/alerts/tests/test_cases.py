@@ -333,3 +333,32 @@ def test_a_backfill_of_older_periods_records_history_without_opening_current_ite
     )  # it wrote history for an older period; the current state (written by the earlier run) did not move
     assert alerts_after_run(run=backfill, now=NOW)["cases"] == 0
     assert not Alert.objects.exists()
+
+
+def test_the_quality_office_overview_groups_the_worklist_by_problem_worst_first(indicators, cast, client_for):
+    from zhengai.org.models import Student
+
+    many = [f"2023019{n:03d}" for n in range(7)]
+    Student.objects.bulk_create(
+        Student(student_no=no, name=f"学生{n}", gender="1", major=cast.software, school_class=cast.soft2301,
+                cohort=2023, status=StudentStatus.ENROLLED)
+        for n, no in enumerate(many)
+    )  # fmt: skip
+    AlertSettings.objects.update(class_case_share=100)  # no class alert here
+    alert_policy_set(indicator=indicators["T-KQ"], mode="alert", by=cast.user("officer"))
+    absent = {("T-KQ", no): 6 for no in many[:6]} | {("T-KQ", many[6]): 12}  # six 预警, one 未达标
+    evaluate(indicators, {**absent, ("T-GK", ZHAO): 3, ("T-GK", QIAN): 7})
+    officer = client_for("officer")
+    problems = list(officer.get(reverse("alerts:overview")).context["problems"])
+    assert [(p.label, p.unit_code, p.open, p.severity) for p in problems] == [
+        ("学生预警·红色", "xxgc", 1, "failed"),
+        ("缺勤次数", "xxgc", 7, "failed"),
+        ("学生预警·黄色", "xxgc", 1, "warn"),
+    ]
+    kq = problems[1]
+    # Its row names the worst five, the one 未达标 first, and links to exactly its seven items.
+    assert len(kq.shown) == 5 and kq.more == 2 and kq.shown[0][1] == many[6]
+    listed = officer.get(reverse("alerts:mine") + "?" + kq.list_query).context["page"]
+    assert sorted(a.entity_key for a in listed) == sorted(many)
+    red = officer.get(reverse("alerts:mine") + "?" + problems[0].list_query).context["page"]
+    assert [a.entity_key for a in red] == [QIAN]

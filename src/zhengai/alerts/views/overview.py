@@ -1,4 +1,4 @@
-"""预警总览: the quality office's picture of the college's alerts."""
+"""预警总览: the quality office's picture of the college's alerts, and its worklist by problem."""
 
 from __future__ import annotations
 
@@ -7,11 +7,12 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from zhengai.alerts import selectors
+from zhengai.alerts import selectors, worklist
 from zhengai.alerts.models import Alert
 from zhengai.alerts.views.access import college_wide_only
 from zhengai.alerts.views.presentation import badges, duration_text
 from zhengai.lib import clock
+from zhengai.lib.web import paginate
 
 
 @require_GET
@@ -24,13 +25,11 @@ def overview(request: HttpRequest) -> HttpResponse:
         row.mean_close_text = duration_text(row.mean_close)
     heatmap = {**found.heatmap, "list_url": reverse("alerts:mine")}
     visible = selectors.visible_alerts(request.user, request.scope).filter(status__in=selectors.ACTIVE)
-    urgent = list(
-        selectors.worst_first(visible, now=now).select_related("indicator", "owner_unit", "owner_teacher")[:10]
-    )
     context = {
         "found": found,
         "heatmap": heatmap,
-        "urgent": urgent,
+        # The worklist by problem (indicator × accountable unit), worst first: what the office oversees.
+        "problems": paginate(request, worklist.problems(visible, now=now)),
         "now": now,
         "can_configure": selectors.is_quality_office(request.user) and not request.user.is_read_only,
         **badges(),

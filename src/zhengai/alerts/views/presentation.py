@@ -32,6 +32,7 @@ def badges() -> dict[str, dict[str, str]]:
     return {
         "status_badges": {s.value: s.badge for s in AlertStatus},
         "severity_badges": {s.value: s.badge for s in Severity},
+        "severity_labels": {s.value: s.label for s in Severity},
         "tier_colours": {t.value: c for t, c in TIER_COLOURS.items()},
         "event_colours": {k.value: c for k, c in EVENT_COLOURS.items()},
     }

@@ -57,8 +57,9 @@ def test_the_worklist_has_no_leavers_nothing_opened_in_range_and_each_planted_pr
     assert len(placement) > 10 and all(p.found for p in placement), figures["line"]
     missed = [(p.planted.indicator, p.planted.entity_key) for p in placement if not p.person_page]
     assert not missed, f"not on the first page of the accountable person's list: {missed}"
-    # The red academic warnings lead the 质控中心 list (on this small college, its 25 tiny majors fill the
-    # rest of the first page with failed major-level items; `zhengai status` on the default demo says more).
+    # The red academic warnings lead the 质控中心 overview. On this small college its 25 tiny majors fail
+    # major-level indicators enough to fill the rest of the first page; the default demo has every planted
+    # problem there (test_default_demo_status).
     red = [p for p in placement if p.planted.indicator == "XS-GK"]
     assert red and all(p.office_page for p in red), figures["line"]
 
