@@ -323,6 +323,14 @@ def _as_text(data: pa.Table) -> pa.Table:
 # ------------------------------------------------------------------------------------------ compare
 
 
+def _conform(rows: pa.Table, schema: pa.Schema) -> pa.Table:
+    """Rows of an older file in today's schema: a field added to the standard since is NULL."""
+    for f in schema:
+        if f.name not in rows.column_names:
+            rows = rows.append_column(f.name, pa.nulls(rows.num_rows, f.type))
+    return rows.select(schema.names).cast(schema)
+
+
 def compare(prepared: Prepared, version: store.Version | None, *, snapshot_date: dt.date | None) -> Diff:
     table = prepared.table
     if version is None or not version.files:
@@ -463,7 +471,7 @@ def write(
                 total -= _file_rows(rel) - kept_rows.num_rows
                 part += 1
                 if kept_rows.num_rows:
-                    rewritten.append(store.write_file(table, run_id, part, kept_rows.select(schema.names).cast(schema)))
+                    rewritten.append(store.write_file(table, run_id, part, _conform(kept_rows, schema)))
             files = rewritten
         finally:
             con.close()

@@ -15,6 +15,7 @@ write, so older versions stay readable as they were).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import shutil
 from collections.abc import Iterable
@@ -127,11 +128,29 @@ def scan_sql(version: Version | None, table: StandardTable, *, latest_snapshot: 
         if table.kind == TableKind.SNAPSHOT:
             extra += ", CAST(NULL AS DATE) AS _snapshot"
         return f"(SELECT {cols}{extra} WHERE false)"
-    files = ", ".join("'" + p.replace("'", "''") + "'" for p in version.paths())
-    scan = f"read_parquet([{files}])"
+    paths = version.paths()
+    files = ", ".join("'" + p.replace("'", "''") + "'" for p in paths)
+    # Files written before a field joined the standard lack its column: it reads as NULL (never an error),
+    # and a column the standard no longer has is left out.
+    present = set().union(*(file_columns(p) for p in paths))
+    cols = [f.name if f.name in present else f"CAST(NULL AS {_duck_type(f.type)}) AS {f.name}" for f in table.fields]
+    cols += [m for m in META_COLUMNS if m in present]
+    scan = f"(SELECT {', '.join(cols)} FROM read_parquet([{files}], union_by_name = true))"
     if table.kind == TableKind.SNAPSHOT and latest_snapshot:
         return f"(SELECT * FROM {scan} WHERE _snapshot = (SELECT max(_snapshot) FROM {scan}))"
-    return f"(SELECT * FROM {scan})"
+    return scan
+
+
+@functools.lru_cache(maxsize=4096)
+def _columns_of(path: str, mtime_ns: int, size: int) -> frozenset[str]:
+    return frozenset(pq.read_schema(path).names)
+
+
+def file_columns(path: str) -> frozenset[str]:
+    """The columns a Parquet file of the store holds (read from its footer; files are never rewritten in
+    place, the stat makes sure of it)."""
+    stat = Path(path).stat()
+    return _columns_of(path, stat.st_mtime_ns, stat.st_size)
 
 
 def _duck_type(ftype: FieldType) -> str:

@@ -55,8 +55,9 @@ _SERIAL_RE = r"^\d{5}(\.\d+)?$"
 _SERIAL_MIN, _SERIAL_MAX = 10_000, 73_415
 _DATE_LIKE_RE = r"^\d{4}\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*\d{1,2}\s*日?|^\d{8}$"
 _DAY_RE = r"^\d{4}(?:\s*[-/.年]\s*\d{1,2}\s*[-/.月]\s*(?P<a>\d{1,2})|\d{2}(?P<b>\d{2}))"
-_TRUE = ["是", "1", "true", "True", "TRUE", "Y", "y", "yes", "Yes", "YES", "√", "T", "有"]
-_FALSE = ["否", "0", "false", "False", "FALSE", "N", "n", "no", "No", "NO", "×", "F", "无"]
+# 允许/通过/成功 and 拒绝/失败 are how access-control systems export 通行结果.
+_TRUE = ["是", "1", "true", "True", "TRUE", "Y", "y", "yes", "Yes", "YES", "√", "T", "有", "允许", "通过", "成功"]
+_FALSE = ["否", "0", "false", "False", "FALSE", "N", "n", "no", "No", "NO", "×", "F", "无", "拒绝", "失败", "禁止"]
 _FULLWIDTH_RE = "[\uff01-\uff5e\u3000]"
 _BAD_DATE = "不是有效日期（应为 2024-09-01 这样的格式）"
 _BAD_DATETIME = "不是有效的日期时间（应为 2024-09-01 08:30:00 这样的格式）"

@@ -42,6 +42,7 @@ SYSTEMS = {
     "后勤": ("houqin", "后勤门禁系统", "hqc", ConnectorKind.FILES, 0, 7),
     "图书": ("tushu", "图书管理系统", "tsg", ConnectorKind.FILES, 0, 30),
     "心理健康": ("xinli", "心理健康测评系统", "xsc", ConnectorKind.FILES, 0, 180),
+    "在线教学": ("zaixian", "在线教学平台", "jwc", ConnectorKind.FILES, 0, 30),
     "招生就业": ("zhaojiu", "招生就业管理系统", "zjc", ConnectorKind.FILES, 0, 365),
     "资产": ("zichan", "资产管理系统", "cwc", ConnectorKind.FILES, 0, 365),
     "财务": ("caiwu", "财务管理系统", "cwc", ConnectorKind.FILES, 0, 365),

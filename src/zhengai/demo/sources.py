@@ -280,6 +280,7 @@ CARD_CSV = "yikatong_消费流水_{term}.csv"
 DORM_CSV = "houqin_门禁记录_{term}.csv"
 VISIT_CSV, LOAN_CSV = "tushu_入馆记录.csv", "tushu_借阅记录.csv"
 PSYCH_CSV = "xinli_心理筛查记录.csv"
+ONLINE_CSV = "zaixian_在线学习记录.csv"
 
 SOURCES: tuple[SourceTable, ...] = (
     # ------------------------------------------------------------------ 教务 (SQLite, pinyin columns)
@@ -308,6 +309,11 @@ SOURCES: tuple[SourceTable, ...] = (
         C("cj", "score", D1), C("sfjg", "passed", ONE_ZERO), C("xf", "credits", D1), C("kszt", "exam_flag"),
         C("jxrwh", "offering_id"), C("ksrq", "exam_date", YMD),
     ), part="cj"),
+    SourceTable("term_gpa", "教务", JW_DB, "sqlite", (
+        C("xh", "student_no"), C("xnxq", "term"), C("pjxfjd", "gpa", D2), C("xdxf", "credits_attempted", D1),
+        C("hdxf", "credits_earned", D1), C("bjpm", "class_rank", INT), C("bjrs", "class_size", INT),
+        C("zypm", "major_rank", INT), C("zyrs", "major_size", INT),
+    ), part="xqjd"),
     SourceTable("attendance", "教务", JW_DB, "sqlite", (
         C("xh", "student_no"), C("jxrwh", "offering_id"), C("kcdm", "course_code"), C("xnxq", "term"),
         C("skrq", "session_date", DATE), C("jc", "period", INT), C("kqzt", "status"), C("xs", "hours", INT),
@@ -361,6 +367,7 @@ SOURCES: tuple[SourceTable, ...] = (
         C("班级代码", "class_code"), X("班级名称", "_class_name"), C("年级", "cohort", INT),
         C("学籍状态", "status", Label("student_status")), C("学籍异动日期", "status_date", DATE),
         C("是否全日制", "full_time", YES_NO), C("家庭经济困难", "poverty", YES_NO), C("生源地", "origin_province"),
+        C("校园卡号", "card_no"),
     ), part="学生名册"),
     SourceTable("awards", "学工", XG_XLSX, "xlsx", (
         C("记录号", "award_id"), C("学号", "student_no"), X("姓名", "_name"), X("班级", "_class_name"),
@@ -405,6 +412,13 @@ SOURCES: tuple[SourceTable, ...] = (
         C("测评日期", "screened_on", DATE), C("量表", "instrument"), C("总分", "score", D0),
         C("关注等级", "level", Label("psych_level")),
     )),
+    # ------------------------------------------------------------------ 在线教学平台 (UTF-8 with BOM)
+    SourceTable("online_learning", "在线教学", ONLINE_CSV, "csv", (
+        C("平台", "platform"), C("课程ID", "platform_course_id"), C("课程名称", "course_name"),
+        C("本校课程代码", "course_code"), C("学号", "student_no"), X("姓名", "_name"),
+        C("学习日期", "study_date", DATE), C("学习时长（分钟）", "minutes", D0), C("访问次数", "clicks", INT),
+        C("完成任务点", "tasks_done", INT),
+    ), encoding="utf-8-sig", newline="\r\n"),
     # ------------------------------------------------------------------ 招生就业, 资产, 财务 (xlsx)
     SourceTable("admissions", "招生就业", ZJ_XLSX, "xlsx", (
         C("年度", "academic_year", INT), C("专业代码", "major_code"), X("专业名称", "_major_name"),

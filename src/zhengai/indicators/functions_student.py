@@ -30,6 +30,7 @@ CANTEEN = "01"  # 消费场所类别：食堂
 SUPERMARKET = "02"  # 超市
 NIGHT_FROM, NIGHT_TO = 23 * 60, 5 * 60  # 夜间门禁：23:00 至次日 05:00（分钟）
 LATE_FROM = 22 * 60 + 30  # 晚归：22:30 以后进入宿舍（至次日 05:00）
+DORM_GATE = "1"  # 门禁类别：宿舍（空 = 宿舍：只收宿舍门禁的导出不填此列）
 FIRST_ATTEMPT = "1"  # 考试类别：正常考试
 
 
@@ -169,10 +170,15 @@ def student_supermarket_per_day(ctx, indicator):
 
 
 def _dorm_weekly(ctx, flag) -> ir.Table:
-    """Per period and student: dorm records matching `flag`, per 7 sampled days in school."""
-    dorm = _events(ctx, "dorm_access", "access_time", "direction")
+    """Per period and student: dorm records matching `flag`, per 7 sampled days in school.
+
+    Every record shows the student on campus that day; only a dorm gate's allowed passage counts as a
+    hit (a teaching building or library gate at 23:00, or a refused swipe, is not a return to the dorm).
+    """
+    dorm = _events(ctx, "dorm_access", "access_time", "direction", "gate_kind", "allowed")
     minute = dorm.ts.hour() * 60 + dorm.ts.minute()
-    dorm = dorm.mutate(hit=flag(dorm, minute).cast("int64"))
+    passage = (dorm.gate_kind.isnull() | (dorm.gate_kind == DORM_GATE)) & dorm.allowed.fill_null(True)
+    dorm = dorm.mutate(hit=(flag(dorm, minute) & passage).cast("int64"))
     days = _school_days(ctx, _presence(dorm), _sampled_days(dorm))
     daily = dorm.group_by(["term", "student_no", "day"]).aggregate(hits=dorm.hit.sum())
     d = _per_day(days, daily, ["hits"])

@@ -122,6 +122,19 @@ def test_the_cli_ends_with_the_records_line(db, data_dir, tmp_path):
     assert last == "records: lines 21, read 20, stored 19, rejected 0, unparsed 1"
 
 
+def test_a_utf8_file_with_gbk_lines_pasted_in_is_refused_naming_the_first_such_line(source, tmp_path):
+    """A UTF-8 export (with its BOM) to which GBK lines were appended: no guess at what the bytes mean; the
+    batch is refused, the message names the physical line, and nothing is stored."""
+    path = tmp_path / "部门_合并.csv"
+    utf8 = "".join(f"{line}\n" for line in [HEAD, *_clean(5)]).encode("utf-8")
+    gbk = "".join(f"{line}\n" for line in _clean(3, first=6)).encode("gbk")
+    path.write_bytes(b"\xef\xbb\xbf" + utf8 + gbk + "D0009,部门9,2,\n".encode("utf-8"))
+    run = import_run_execute(run=import_run_create(source=source, table="departments", paths=[path]))
+    assert run.status == "rejected"
+    assert "编码混杂" in run.message and "第 7 行" in run.message  # header, 5 UTF-8 lines, then line 7 is GBK
+    assert run.records_stored == 0 and store.current_version("departments") is None
+
+
 @pytest.mark.slow
 def test_a_million_lines_with_a_merge_near_the_end(source, tmp_path):
     """The quote left open near the end would have swallowed the last lines and shifted no number; here

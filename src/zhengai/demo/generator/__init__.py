@@ -15,7 +15,7 @@ from importlib import resources
 
 import numpy as np
 
-from zhengai.demo.generator import affairs, campus, courses, people, school, staff, teaching
+from zhengai.demo.generator import affairs, campus, courses, people, records, school, staff, teaching
 from zhengai.demo.generator.base import Frame, Timeline, obj
 from zhengai.demo.generator.plants import Plants
 
@@ -93,6 +93,7 @@ def generate(n_students: int, seed: int, today: dt.date) -> College:
     major_name = dict(zip(pop.majors["major_code"], pop.majors["major_name"], strict=True))
     pop.students["_major_name"] = obj(major_name[c] for c in pop.students["major_code"])
     pop.students["_class_name"] = pop.classes["class_name"][pop.students["_class"]]
+    pop.students["card_no"] = pop.students["_card_no"]
     off = cur.offerings
     off["_schedule"] = obj(
         f"星期{WEEKDAYS[int(w)]}第{int(p)}-{int(p) + 1}节" for w, p in zip(off["_weekday"], off["_period"], strict=True)
@@ -108,6 +109,8 @@ def generate(n_students: int, seed: int, today: dt.date) -> College:
         "plan_courses": cur.plans,
         "course_offerings": off,
         "grades": grades,
+        "term_gpa": records.build_term_gpa(tl, pop, grades),
+        "online_learning": records.build_online_learning(tl, seed, pop, cur),
         "attendance": attendance,
         "teaching_evaluations": evaluations,
         "supervisor_observations": observations,

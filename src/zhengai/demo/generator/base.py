@@ -44,6 +44,7 @@ class Stream(IntEnum):
     PRACTICE = 23
     RESEARCH = 24
     SCHOOL = 25
+    ONLINE = 26
 
 
 def rng_for(seed: int, stream: Stream, *keys: int) -> np.random.Generator:

@@ -76,11 +76,17 @@ class SparkEngine(Engine):
         if version is None or not version.files:
             df = self.spark.createDataFrame([], schema)
         else:
-            df = self.spark.read.parquet(*version.paths())
+            # Files written before a field joined the standard lack its column: it reads as NULL.
+            df = self.spark.read.option("mergeSchema", "true").parquet(*version.paths())
             if "_snapshot" in df.columns:
                 latest = df.agg(F.max("_snapshot")).collect()[0][0]
                 df = df.filter(F.col("_snapshot") == F.lit(latest))
-            df = df.select(*[F.col(f.name).cast(_SPARK_TYPES[f.type]).alias(f.name) for f in spec.fields])
+            df = df.select(
+                *[
+                    (F.col(f.name) if f.name in df.columns else F.lit(None)).cast(_SPARK_TYPES[f.type]).alias(f.name)
+                    for f in spec.fields
+                ]
+            )
         view = f"zhengai_{name}"
         df.createOrReplaceTempView(view)
         self._views.append(view)

@@ -533,3 +533,35 @@ def test_field_named_like_the_period_column(engine):
         ("2024-2025", "S1"): 2.0,  # 节次 1 and 3
         ("2024-2025", "S2"): 1.0,
     }
+
+
+@pytest.mark.parametrize("engine_name", ENGINES)
+def test_late_returns_count_only_allowed_dorm_passages_also_in_files_older_than_those_fields(versions, engine_name):
+    """晚归 counts dorm gates only: a teaching-building gate or a refused swipe at 23:10 is no return to
+    the dorm. A batch stored before 门禁类别 and 允许通行 joined the standard reads them as empty (= 宿舍, allowed)."""
+    spec = TABLES_BY_NAME["dorm_access"]
+    schema = store.arrow_schema(spec)
+
+    def row(n: int, when: str, gate=None, allowed=None) -> dict:
+        return {"access_id": f"A{n}", "student_no": "S1", "building": "1", "access_time": _ts(when),
+                "direction": "1", "gate_kind": gate, "allowed": allowed, "_run": 1}  # fmt: skip
+
+    mornings = [row(n, f"2024-09-0{n}T08:00:00") for n in range(2, 9)]  # in school 7 sampled days
+    old = [*mornings[:2], row(20, "2024-09-02T23:00:00")]  # a dorm entry, before the fields existed
+    new = [
+        *mornings[2:],
+        row(21, "2024-09-03T23:10:00", gate="1", allowed=True),  # dorm, allowed: late
+        row(22, "2024-09-04T23:10:00", gate="2", allowed=True),  # 教学楼: not a return to the dorm
+        row(23, "2024-09-05T23:10:00", gate="1", allowed=False),  # refused swipe
+        row(24, "2024-09-06T22:40:00"),  # dorm (empty), allowed (empty): late
+    ]
+    old_schema = pa.schema([f for f in schema if f.name not in ("gate_kind", "allowed")])
+    files = (
+        store.write_file(spec, 1, 1, pa.Table.from_pylist(old, schema=old_schema)),
+        store.write_file(spec, 2, 2, pa.Table.from_pylist(new, schema=schema)),
+    )
+    assert "gate_kind" not in store.file_columns(str(store.root() / files[0]))
+    dorm = store.Version("dorm_access", 1, files, len(old) + len(new), 2)
+    with open_engine(engine_name, {**versions, "dorm_access": dorm}) as eng:
+        text = declare("function: student_dorm_late_return_weekly", entity="student", period="term")
+        assert run(eng, text, TERM_PERIODS) == {("2024-2025-1", "S1"): 3.0}  # 3 late entries in 7 days

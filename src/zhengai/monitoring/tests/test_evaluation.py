@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from zhengai.audit.models import AuditRecord
-from zhengai.indicators.models import Threshold
+from zhengai.indicators.models import Indicator, Threshold
 from zhengai.indicators.services import indicator_create
 from zhengai.indicators.thresholds import Line, Thresholds
 from zhengai.monitoring.choices import RunStatus
@@ -126,6 +126,15 @@ def test_a_period_before_every_threshold_is_unset_never_a_pass(cast):
     # 2023-2024 began before the threshold: 未设标准 whatever the value, for both majors.
     assert _outcomes("T-BDL2", "530701") == {"2023-2024": "unset", "2024-2025": "passed", "2025-2026": "passed"}
     assert _outcomes("T-BDL2", "520201")["2023-2024"] == "unset"
+    # The quality office says the same standard held before: from 2023-09-01, 2023-2024 is judged too.
+    ind = Indicator.objects.get(code="T-BDL2")
+    _row, rerun = threshold_change(
+        indicator=ind, group="", effective_from=dt.date(2023, 9, 1), thresholds=Thresholds(standard=Line(">=", 0.8)),
+        by=cast.user("officer"), note="2023 年起按同一标准判定",
+    )  # fmt: skip
+    assert rerun.status == RunStatus.SUCCEEDED and rerun.since == dt.date(2023, 9, 1)
+    assert _outcomes("T-BDL2", "530701") == {"2023-2024": "passed", "2024-2025": "passed", "2025-2026": "passed"}
+    assert _outcomes("T-BDL2", "520201")["2023-2024"] == "passed"  # 83 of 100 and 190 of 200 reported ≥ 80 %
 
 
 # 报到人数 accrues over the year: 530701 has 40 of its 150 by December.
