@@ -11,6 +11,7 @@ from django.core.management import CommandError, call_command
 
 from zhengai.accounts.choices import Role
 from zhengai.accounts.models import User
+from zhengai.demo.loader import SYSTEMS
 from zhengai.demo.models import DemoBuild
 from zhengai.demo.writers import MANIFEST
 from zhengai.org import choices
@@ -125,7 +126,7 @@ def test_demo_lands_through_the_data_center_and_every_source_is_green(tmp_path):
     assert any("GBK" in r.message for r in runs.filter(table="card_transactions"))
     # The data quality page's verdict: every source green.
     overview = sources_overview()
-    assert len(overview) == 10
+    assert len(overview) == len(SYSTEMS) == 11
     assert all(feed.healthy for row in overview for feed in row.feeds), [
         (feed.source.code, feed.table.name, feed.problem) for row in overview for feed in row.feeds if not feed.healthy
     ]
