@@ -18,6 +18,8 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
+from zhengai.lib import clock
+from zhengai.lib.periods import academic_year_of
 from zhengai.lib.web import is_htmx, paginate
 from zhengai.org import forms, selectors, services
 from zhengai.org.models import AcademicYear, ArchitectureCell, Course, Major, SchoolClass, Student, Teacher
@@ -318,9 +320,12 @@ def calendar_year_new(request: HttpRequest) -> HttpResponse:
                 messages.success(request, f"已添加{year}，其学期与统计日已进入校历，可以计算这一学年的周期了。")
                 return redirect("org:calendar")
         return _year_form_page(request, form, start_year=fixed)
-    start_year = fixed if fixed is not None else timezone.localdate().year - (timezone.localdate().month < 9)
-    if fixed is None and request.GET.get("start_year", "").isdigit():
-        start_year = int(request.GET["start_year"])
+    start_year = fixed
+    if start_year is None:  # the first year of an empty calendar: the one asked for, else the current one
+        asked = request.GET.get("start_year", "")
+        start_year = (
+            int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2099 else academic_year_of(clock.today()).start_year
+        )
     proposal = services.academic_year_proposal(start_year=start_year)
     form = forms.AcademicYearForm(initial=forms.AcademicYearForm.initial_from(proposal), fixed_year=fixed)
     return _year_form_page(request, form, start_year=start_year)

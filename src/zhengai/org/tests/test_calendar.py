@@ -180,3 +180,26 @@ def test_the_calendar_page_shows_each_years_census_day_and_the_years_that_can_be
     html = client_for("officer").get(reverse("org:calendar")).content.decode()
     assert '统计日 <strong class="text-body">2024-09-30</strong>' in html
     assert "新建 2022-2023学年" in html and "新建 2025-2026学年" in html
+
+
+def test_the_admin_shows_the_calendar_but_changes_go_through_the_calendar_page(client, cast, django_user_model):
+    admin_user = django_user_model.objects.create_superuser("root", password="x")
+    client.force_login(admin_user)
+    year = AcademicYear.objects.get(start_year=2024)
+    assert "2024-2025学年" in client.get(reverse("admin:org_academicyear_changelist")).content.decode()
+    assert client.get(reverse("admin:org_academicyear_add")).status_code == 403
+    client.post(reverse("admin:org_academicyear_delete", args=[year.pk]), {"post": "yes"})
+    assert AcademicYear.objects.filter(pk=year.pk).exists()
+
+
+def test_an_empty_calendar_starts_with_the_current_year_proposed(client_for):
+    from zhengai.lib import clock
+
+    AcademicYear.objects.all().delete()
+    client = client_for("it")
+    assert "新建第一个学年" in client.get(reverse("org:calendar")).content.decode()
+    with clock.frozen(dt.datetime(2026, 3, 2, 9, 0)):
+        page = client.get(reverse("org:calendar_year_new")).content.decode()
+    assert 'name="start_year"' in page and 'value="2025"' in page and 'value="2026-08-31"' in page
+    assert _post(client, reverse("org:calendar_year_new"), start_year=2019).status_code == 302
+    assert list(AcademicYear.objects.values_list("start_year", flat=True)) == [2019]
