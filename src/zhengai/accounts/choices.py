@@ -18,3 +18,5 @@ class Role(models.TextChoices):
 COLLEGE_WIDE_ROLES = frozenset({Role.COMMITTEE, Role.QUALITY_OFFICE, Role.IT_CENTER, Role.REVIEWER})
 # Roles allowed to edit the 五纵五横 architecture.
 ARCHITECTURE_EDITORS = frozenset({Role.QUALITY_OFFICE})
+# Roles allowed to edit the academic calendar (学年、学期、统计日).
+CALENDAR_EDITORS = frozenset({Role.QUALITY_OFFICE, Role.IT_CENTER})

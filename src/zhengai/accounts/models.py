@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 
-from zhengai.accounts.choices import ARCHITECTURE_EDITORS, COLLEGE_WIDE_ROLES, Role
+from zhengai.accounts.choices import ARCHITECTURE_EDITORS, CALENDAR_EDITORS, COLLEGE_WIDE_ROLES, Role
 
 
 class User(AbstractUser):
@@ -56,6 +56,13 @@ class User(AbstractUser):
         if self.is_read_only:
             return False
         return self.is_superuser or self.role in ARCHITECTURE_EDITORS
+
+    @property
+    def can_edit_calendar(self) -> bool:
+        """质控中心 and 信息中心 keep the academic calendar; the others read it."""
+        if self.is_read_only:
+            return False
+        return self.is_superuser or self.role in CALENDAR_EDITORS
 
     @property
     def can_read_audit_log(self) -> bool:

@@ -7,6 +7,7 @@ end date, and the academic or calendar year it belongs to. Pure: the calendar is
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from zhengai.indicators.choices import PeriodKind
@@ -79,9 +80,17 @@ def point_period(start_year: int, census: dt.date) -> Period:
 
 
 def periods_between(
-    kind: str, first: dt.date, last: dt.date, *, terms: list[TermSpan] | None = None, census_day: str = "09-30"
+    kind: str,
+    first: dt.date,
+    last: dt.date,
+    *,
+    terms: list[TermSpan] | None = None,
+    census_day: str = "09-30",
+    census: Mapping[int, dt.date] | None = None,
 ) -> list[Period]:
-    """Every period of a kind that starts on or after `first` and ends on or before `last`."""
+    """Every period of a kind that starts on or after `first` and ends on or before `last`.
+
+    A 时点 is each year's 统计日 from `census` (academic start year → day), else `census_day` (MM-DD)."""
     from zhengai.lib.periods import academic_year_of, census_date
 
     y0, y1 = academic_year_of(first).start_year, academic_year_of(last).start_year
@@ -95,7 +104,8 @@ def periods_between(
     elif kind == PeriodKind.MONTH:
         out = [month_period(y, m) for y in range(first.year, last.year + 1) for m in range(1, 13)]
     elif kind == PeriodKind.POINT:
-        out = [point_period(y, census_date(y, census_day)) for y in range(y0, y1 + 1)]
+        census = census or {}
+        out = [point_period(y, census.get(y) or census_date(y, census_day)) for y in range(y0, y1 + 1)]
     else:
         raise ValueError(f"未知的周期类型 {kind}")
     return sorted(p for p in out if p.start >= first and p.end <= last)

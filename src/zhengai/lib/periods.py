@@ -45,6 +45,16 @@ def term_code(start_year: int, kind: int) -> str:
     return f"{start_year}-{start_year + 1}-{kind}"
 
 
+def proposed_terms(start_year: int) -> list[tuple[int, dt.date, dt.date]]:
+    """The college's rule for the two 学期 of a 学年, as (kind, start, end): 第一学期 1 September to
+    31 January, 第二学期 1 February to 31 August. Together they cover the 学年 without a gap, so every
+    day falls in one term (the winter and summer breaks belong to the term before them)."""
+    return [
+        (1, dt.date(start_year, 9, 1), dt.date(start_year + 1, 1, 31)),
+        (2, dt.date(start_year + 1, 2, 1), dt.date(start_year + 1, 8, 31)),
+    ]
+
+
 def parse_term_code(code: str) -> tuple[int, int]:
     """'2024-2025-1' → (2024, 1). Raises ValueError with a Chinese message on a malformed code."""
     parts = code.split("-")

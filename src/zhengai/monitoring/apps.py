@@ -15,3 +15,7 @@ class MonitoringConfig(AppConfig):
         from zhengai.monitoring.realtime import evaluation_after_batch
 
         BATCH_COMMITTED.connect(evaluation_after_batch)
+        from zhengai.lib import usage
+        from zhengai.monitoring.history import measurements_between
+
+        usage.register(measurements_between)

@@ -99,6 +99,38 @@ def history_read(
         con.close()
 
 
+def count_between(start: dt.date, end: dt.date) -> int:
+    """How many measurements (latest per indicator, period and entity) belong to periods starting in the days."""
+    con = store.connect()
+    try:
+        sql = f"SELECT count(*) FROM {latest_sql()} WHERE period_start BETWEEN DATE '{start}' AND DATE '{end}'"
+        return int(con.execute(sql).fetchone()[0])
+    finally:
+        con.close()
+
+
+def measurements_between(start: dt.date, end: dt.date) -> str:
+    """For the calendar editor (`lib.usage`): the measurements recorded for periods within the days."""
+    n = count_between(start, end)
+    return f"监测值 {n:,} 个" if n else ""
+
+
+def run_summary(run_id: int) -> list[tuple[str, str, dict[str, int]]]:
+    """What one run wrote to the history, by period: (period, period kind, {outcome: count}), oldest first."""
+    con = store.connect()
+    try:
+        rows = con.execute(
+            f"SELECT period, period_kind, outcome, count(*) FROM {scan_sql()} WHERE run_id = {int(run_id)} "
+            "GROUP BY ALL ORDER BY min(period_start), period, outcome"
+        ).fetchall()
+    finally:
+        con.close()
+    out: dict[tuple[str, str], dict[str, int]] = {}
+    for period, kind, outcome, n in rows:
+        out.setdefault((period, kind), {})[outcome] = int(n)
+    return [(period, kind, counts) for (period, kind), counts in out.items()]
+
+
 def history_append(*, run_id: int, measurements: pa.Table) -> int:
     """Record the measurements that differ from the latest history; returns how many were written."""
     measurements = measurements.select(SCHEMA.names).cast(SCHEMA)

@@ -32,6 +32,9 @@ class EvaluationRun(models.Model):
     import_run = models.ForeignKey(
         "datacenter.ImportRun", verbose_name="触发的采集批次", null=True, blank=True, on_delete=models.SET_NULL
     )
+    backfill = models.BooleanField(
+        "补录历史", default=False, help_text="只记录较早周期的监测值与状态，不打开、更新或恢复预警"
+    )
     reason = models.CharField("原因", max_length=200, blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True, on_delete=models.SET_NULL

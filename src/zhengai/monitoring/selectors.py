@@ -556,6 +556,8 @@ def run_states(run) -> QuerySet[IndicatorState]:
     later does not move the current state, so it never opens or recovers anything.
     """
     qs = IndicatorState.objects.select_related("indicator", "threshold")
+    if run.backfill:  # older history loaded later: recorded, never acted upon
+        return qs.none()
     if run.indicator_codes:
         qs = qs.filter(indicator__code__in=run.indicator_codes)
     if run.entities:

@@ -43,6 +43,7 @@ from zhengai.lib.hooks import EVALUATION_FINISHED
 from zhengai.monitoring import history
 from zhengai.monitoring.choices import RunStatus
 from zhengai.monitoring.models import EvaluationRun, IndicatorState, StatusChange
+from zhengai.org import selectors as org_selectors
 
 log = logging.getLogger(__name__)
 
@@ -79,7 +80,8 @@ def periods_for(
     """The periods of a kind an evaluation covers: those that have begun, optionally some codes or from a date."""
     terms, first, last = school_calendar()
     today = today or clock.today()
-    out = [p for p in periods_between(kind, first, last, terms=terms) if p.start <= today]
+    census = org_selectors.census_days()
+    out = [p for p in periods_between(kind, first, last, terms=terms, census=census) if p.start <= today]
     wanted = set(codes)
     if wanted:
         out = [p for p in out if p.code in wanted]
@@ -101,8 +103,11 @@ def evaluation_run_create(
     reason: str = "",
     by=None,
     import_run=None,
+    backfill: bool = False,
 ) -> EvaluationRun:
+    """A run to do. A backfill (补录历史) records older periods without acting on the worklist."""
     return EvaluationRun.objects.create(
+        backfill=backfill,
         indicator_codes=sorted(set(indicator_codes)),
         periods=list(periods),
         since=since,
@@ -180,6 +185,8 @@ def _execute(run: EvaluationRun, progress) -> None:
     if missing:
         raise EvaluationRefused(f"指标不存在或已停用：{'、'.join(missing)}")
     terms, first, last = school_calendar()
+    if run.backfill and not run.periods:
+        raise EvaluationRefused("补录历史需要指明周期（如 --period 2021-2022）")
     if run.periods:
         _periods_check(run.periods, terms, first, last)
     versions = {name: store.current_version(name) for name in TABLES_BY_NAME}
@@ -258,7 +265,10 @@ def _execute(run: EvaluationRun, progress) -> None:
 def _periods_check(codes, terms: list[TermSpan], first: dt.date, last: dt.date) -> None:
     """A period asked for by code must be in the school calendar (as a period of any kind) and have begun:
     say so, rather than compute nothing."""
-    known = {p.code: p for kind in PeriodKind.values for p in periods_between(kind, first, last, terms=terms)}
+    census = org_selectors.census_days()
+    known = {
+        p.code: p for kind in PeriodKind.values for p in periods_between(kind, first, last, terms=terms, census=census)
+    }
     unknown = [c for c in codes if c not in known]
     if unknown:
         raise EvaluationRefused(

@@ -171,20 +171,33 @@ class StudentAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
-class TermInline(admin.TabularInline):
+class ReadOnlyCalendar:
+    """The calendar is kept on its page (系统设置 › 校历), where every change is validated and audited."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+class TermInline(ReadOnlyCalendar, admin.TabularInline):
     model = Term
     fields = ["kind", "code", "start", "end", "teaching_weeks"]
     extra = 0
 
 
 @admin.register(AcademicYear)
-class AcademicYearAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "start", "end"]
+class AcademicYearAdmin(ReadOnlyCalendar, admin.ModelAdmin):
+    list_display = ["__str__", "start", "end", "census_day"]
     inlines = [TermInline]
 
 
 @admin.register(Term)
-class TermAdmin(admin.ModelAdmin):
+class TermAdmin(ReadOnlyCalendar, admin.ModelAdmin):
     list_display = ["code", "academic_year", "kind", "start", "end", "teaching_weeks"]
     list_filter = ["academic_year", "kind"]
     search_fields = ["code"]

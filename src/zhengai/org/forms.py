@@ -1,4 +1,4 @@
-"""Forms of the org pages: list filters (GET) and the architecture-cell edit (POST)."""
+"""Forms of the org pages: list filters (GET), the architecture-cell edit and the calendar editor (POST)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 
-from zhengai.org import choices, selectors
+from zhengai.org import choices, selectors, services
 from zhengai.org.selectors import DataScope
 
 _ALL = [("", "全部")]
@@ -118,3 +118,70 @@ class ArchitectureCellForm(forms.Form):
 
     def item_list(self) -> list[str]:
         return self.cleaned_data["items"].splitlines()
+
+
+def _date_input() -> forms.DateInput:
+    return forms.DateInput(attrs={"type": "date", "class": "form-control"}, format="%Y-%m-%d")
+
+
+def _weeks_input() -> forms.NumberInput:
+    return forms.NumberInput(attrs={"class": "form-control", "min": 1, "max": 30})
+
+
+class AcademicYearForm(forms.Form):
+    """A 学年's 统计日 and its two terms. The dates are judged by the calendar services, not here."""
+
+    start_year = forms.IntegerField(
+        label="起始年",
+        min_value=2000,
+        max_value=2099,
+        widget=forms.NumberInput(attrs={"class": "form-control"}),
+        help_text="2024 即 2024-2025学年（9月1日至次年8月31日）",
+    )
+    census_day = forms.DateField(label="统计日", widget=_date_input(), help_text="时点数据（在校生数等）所指的那一天")
+    term1_start = forms.DateField(label="第一学期开始", widget=_date_input())
+    term1_end = forms.DateField(label="第一学期结束", widget=_date_input())
+    term1_weeks = forms.IntegerField(label="第一学期教学周数", widget=_weeks_input())
+    term2_start = forms.DateField(label="第二学期开始", widget=_date_input())
+    term2_end = forms.DateField(label="第二学期结束", widget=_date_input())
+    term2_weeks = forms.IntegerField(label="第二学期教学周数", widget=_weeks_input())
+    note = forms.CharField(
+        label="修改说明",
+        required=False,
+        max_length=500,
+        widget=forms.TextInput(attrs={"class": "form-control", "placeholder": "如：按学校校历文件调整"}),
+    )
+
+    def __init__(self, *args: Any, fixed_year: int | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if fixed_year is not None:  # editing a year, or adding one of the two next to the calendar
+            self.fields["start_year"].widget = forms.HiddenInput()
+            self.fields["start_year"].initial = fixed_year
+        self.fixed_year = fixed_year
+
+    def clean_start_year(self) -> int:
+        year = self.cleaned_data["start_year"]
+        if self.fixed_year is not None and year != self.fixed_year:
+            raise forms.ValidationError("学年不能在此更改")
+        return year
+
+    def term_dates(self) -> list[services.TermDates]:
+        d = self.cleaned_data
+        return [
+            services.TermDates(kind, d[f"term{kind}_start"], d[f"term{kind}_end"], d[f"term{kind}_weeks"])
+            for kind in (1, 2)
+        ]
+
+    @staticmethod
+    def initial_from(proposal: services.YearProposal) -> dict[str, Any]:
+        out: dict[str, Any] = {"start_year": proposal.start_year, "census_day": proposal.census_day}
+        for t in proposal.terms:
+            out |= {f"term{t.kind}_start": t.start, f"term{t.kind}_end": t.end, f"term{t.kind}_weeks": t.teaching_weeks}
+        return out
+
+    @staticmethod
+    def initial_for(year) -> dict[str, Any]:
+        out: dict[str, Any] = {"start_year": year.start_year, "census_day": year.census_day}
+        for t in year.terms.all():
+            out |= {f"term{t.kind}_start": t.start, f"term{t.kind}_end": t.end, f"term{t.kind}_weeks": t.teaching_weeks}
+        return out

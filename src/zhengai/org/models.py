@@ -166,6 +166,7 @@ class AcademicYear(models.Model):
     start_year = models.PositiveSmallIntegerField("起始年", unique=True)
     start = models.DateField("开始日期")
     end = models.DateField("结束日期")
+    census_day = models.DateField("统计日", help_text="时点数据（在校生数、教师数等）所指的那一天，须在学年之内")
 
     class Meta:
         verbose_name = "学年"

@@ -14,6 +14,7 @@ from typing import Protocol
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from zhengai.lib import usage
 from zhengai.org import choices
 from zhengai.org.models import (
     AcademicYear,
@@ -428,3 +429,17 @@ def academic_calendar() -> list[AcademicYear]:
 
 def current_term(today: dt.date) -> Term | None:
     return Term.objects.filter(start__lte=today, end__gte=today).first()
+
+
+def census_days() -> dict[int, dt.date]:
+    """Each 学年's 统计日 (academic start year → day): the date its 时点 figures refer to."""
+    return dict(AcademicYear.objects.values_list("start_year", "census_day"))
+
+
+def academic_year(pk: int) -> AcademicYear:
+    return AcademicYear.objects.prefetch_related(Prefetch("terms", queryset=Term.objects.order_by("kind"))).get(pk=pk)
+
+
+def calendar_year_uses(year: AcademicYear) -> list[str]:
+    """What is already recorded for the periods of a 学年 (measurements …), one phrase each."""
+    return usage.uses_between(year.start, year.end)

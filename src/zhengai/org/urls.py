@@ -21,4 +21,7 @@ urlpatterns = [
     path("students/", views.students, name="students"),
     path("students/<int:pk>/", views.student_detail, name="student_detail"),
     path("calendar/", views.calendar, name="calendar"),
+    path("calendar/years/new/", views.calendar_year_new, name="calendar_year_new"),
+    path("calendar/years/<int:pk>/edit/", views.calendar_year_edit, name="calendar_year_edit"),
+    path("calendar/years/<int:pk>/delete/", views.calendar_year_delete, name="calendar_year_delete"),
 ]

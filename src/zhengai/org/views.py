@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -18,9 +18,11 @@ from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods
 
+from zhengai.lib import clock
+from zhengai.lib.periods import academic_year_of
 from zhengai.lib.web import is_htmx, paginate
 from zhengai.org import forms, selectors, services
-from zhengai.org.models import ArchitectureCell, Course, Major, SchoolClass, Student, Teacher
+from zhengai.org.models import AcademicYear, ArchitectureCell, Course, Major, SchoolClass, Student, Teacher
 
 # --- Master-data lists -------------------------------------------------------------------------
 
@@ -263,10 +265,117 @@ def units_load_default(request: HttpRequest) -> HttpResponse:
 def calendar(request: HttpRequest) -> HttpResponse:
     scope = request.scope
     today = timezone.localdate()
+    years = [] if scope.is_empty else selectors.academic_calendar()
+    can_edit = request.user.can_edit_calendar
     context = {
-        "years": [] if scope.is_empty else selectors.academic_calendar(),
+        "years": years,
         "current_term": None if scope.is_empty else selectors.current_term(today),
         "today": today,
         "scope": scope,
+        "can_edit": can_edit,
+        "addable": [(y, f"{y}-{y + 1}学年") for y in services.academic_year_addable()] if can_edit else [],
+        "ends": {years[0].pk, years[-1].pk} if years else set(),
     }
     return render(request, "org/calendar.html", context)
+
+
+def _calendar_editor(request: HttpRequest) -> None:
+    if not request.user.can_edit_calendar:
+        raise PermissionDenied("只有质控中心和信息中心可以修改校历")
+
+
+def _year_form_page(request: HttpRequest, form: forms.AcademicYearForm, *, year=None, start_year=None) -> HttpResponse:
+    label = str(year) if year else (f"{start_year}-{start_year + 1}学年" if start_year else "")
+    context = {"form": form, "year": year, "label": label, "start_year": start_year}
+    return render(request, "org/calendar_year_form.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def calendar_year_new(request: HttpRequest) -> HttpResponse:
+    """Add a 学年: next to the calendar (its two terms proposed by the college's rule), or the first one."""
+    _calendar_editor(request)
+    addable = services.academic_year_addable()
+    fixed = None
+    if addable:
+        try:
+            fixed = int(request.POST.get("start_year") or request.GET.get("start_year") or addable[-1])
+        except ValueError:
+            fixed = addable[-1]
+        if fixed not in addable:
+            fixed = addable[-1]
+    if request.method == "POST":
+        form = forms.AcademicYearForm(request.POST, fixed_year=fixed)
+        if form.is_valid():
+            try:
+                year = services.academic_year_create(
+                    start_year=form.cleaned_data["start_year"],
+                    census_day=form.cleaned_data["census_day"],
+                    terms=form.term_dates(),
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, f"已添加{year}，其学期与统计日已进入校历，可以计算这一学年的周期了。")
+                return redirect("org:calendar")
+        return _year_form_page(request, form, start_year=fixed)
+    start_year = fixed
+    if start_year is None:  # the first year of an empty calendar: the one asked for, else the current one
+        asked = request.GET.get("start_year", "")
+        start_year = (
+            int(asked) if asked.isdigit() and 2000 <= int(asked) <= 2099 else academic_year_of(clock.today()).start_year
+        )
+    proposal = services.academic_year_proposal(start_year=start_year)
+    form = forms.AcademicYearForm(initial=forms.AcademicYearForm.initial_from(proposal), fixed_year=fixed)
+    return _year_form_page(request, form, start_year=start_year)
+
+
+def _year(pk: int):
+    try:
+        return selectors.academic_year(pk)
+    except AcademicYear.DoesNotExist:
+        raise Http404("没有这个学年") from None
+
+
+@require_http_methods(["GET", "POST"])
+def calendar_year_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _calendar_editor(request)
+    year = _year(pk)
+    if request.method == "POST":
+        form = forms.AcademicYearForm(request.POST, fixed_year=year.start_year)
+        if form.is_valid():
+            try:
+                services.academic_year_update(
+                    year=year,
+                    census_day=form.cleaned_data["census_day"],
+                    terms=form.term_dates(),
+                    by=request.user,
+                    note=form.cleaned_data["note"],
+                )
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                uses = selectors.calendar_year_uses(year)
+                text = f"已保存{year}的日期。"
+                if uses:
+                    text += f"该学年已有{'、'.join(uses)}：日期改动后请重新计算这一学年的周期。"
+                messages.success(request, text)
+                return redirect("org:calendar")
+        return _year_form_page(request, form, year=year)
+    form = forms.AcademicYearForm(initial=forms.AcademicYearForm.initial_for(year), fixed_year=year.start_year)
+    return _year_form_page(request, form, year=year)
+
+
+@require_http_methods(["POST"])
+def calendar_year_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    _calendar_editor(request)
+    year = _year(pk)
+    label = str(year)
+    try:
+        services.academic_year_delete(year=year, by=request.user)
+    except ValidationError as exc:
+        messages.error(request, "；".join(exc.messages))
+    else:
+        messages.success(request, f"已从校历中删除{label}。")
+    return redirect("org:calendar")

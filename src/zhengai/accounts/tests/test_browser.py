@@ -38,7 +38,7 @@ TITLES = {
     "org:teachers": "教师",
     "org:students": "学生",
     "org:units": "部门与五纵归属",
-    "org:calendar": "校历（学年与学期）",
+    "org:calendar": "校历（学年、学期与统计日）",
     "audit:log": "审计日志",
 }
 ROLES = ["officer", "committee", "it", "reviewer", "head_a", "major_leader", "course_leader", "teacher",

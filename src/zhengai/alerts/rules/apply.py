@@ -157,6 +157,8 @@ def alert_rules_apply(*, run: EvaluationRun, now: dt.datetime | None = None) -> 
     """
     now = now or clock.now()
     counts = dict.fromkeys(("rules", "broken", "fired", "opened", "updated", "recovered", "not_judged"), 0)
+    if run.backfill:  # older history loaded later fires nothing on the current worklist
+        return counts
     rules = AlertRule.objects.filter(enabled=True).select_related("indicator").order_by("indicator_id", "pk")
     if run.indicator_codes:
         rules = rules.filter(indicator__code__in=run.indicator_codes)

@@ -242,7 +242,11 @@ def items_lapse(*, keys_by_kind: dict[str, set[str]], current: dict[str, set[str
 
 
 def alerts_on_evaluation(*, run) -> dict[str, int]:
-    """Hook receiver (monitoring.evaluation_finished): the worklist from the run's outcomes and rules."""
+    """Hook receiver (monitoring.evaluation_finished): the worklist from the run's outcomes and rules.
+
+    A backfill (补录历史) of older periods is history, not news: the worklist does not act on it."""
+    if run.backfill:
+        return {}
     counts = alerts_after_run(run=run)
     from zhengai.alerts.rules import alert_rules_apply
 
