@@ -10,8 +10,10 @@ from typing import Any
 from django import forms
 
 from zhengai.datacenter.choices import ConnectorKind, RunStatus
+from zhengai.datacenter.connectors.files.header import NO_HEADER
 from zhengai.datacenter.mapping import TRANSFORMS, MappingSpec
 from zhengai.datacenter.models import SourceMapping, SourceSystem
+from zhengai.datacenter.rowfilters import FilterError, format_filters, parse_filters
 from zhengai.datacenter.services import FILE_KINDS
 from zhengai.datacenter.standard import CODE_SETS, Field, FieldType, StandardTable
 from zhengai.datacenter.standard import table as standard_table
@@ -163,8 +165,19 @@ class MappingForm(forms.Form):
     """Which source column holds each standard field, with transforms, fixed values and code maps."""
 
     header_row = forms.IntegerField(label="表头所在行", min_value=1, max_value=50, initial=1)
+    no_header = forms.BooleanField(
+        label="文件没有表头", required=False, help_text="第一行就是数据：按列位置对应（第1列、第2列…）"
+    )
     pattern = forms.CharField(label="文件名模式", required=False, max_length=200)
     sheet = forms.CharField(label="工作表", required=False, max_length=50)
+    filters = forms.CharField(
+        label="行筛选", required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "每行一条，如：排除 学籍状态 属于 毕业,退学"}),
+        help_text=(
+            "只取或排除某些行：只取|排除 源列 等于|属于|介于|匹配 值（介于写 16~30，匹配写正则）；"
+            "未取的行计入“筛选掉”"
+        ),
+    )  # fmt: skip
     sample = forms.CharField(required=False, widget=forms.HiddenInput)
     sample_name = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -177,12 +190,14 @@ class MappingForm(forms.Form):
         missing_columns: list[str] = (),
         suggested: set[str] = frozenset(),
         sheets: list[str] = (),
+        examples: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.table, self.source, self.suggested = table, source, set(suggested)
         self.is_sql = source.connector == ConnectorKind.SQL
-        options = [("", "—（不导入）")] + [(c, c) for c in columns]
+        examples = examples or {}
+        options = [("", "—（不导入）")] + [(c, f"{c}（如 {examples[c]}）" if c in examples else c) for c in columns]
         options += [(c, f"{c}（样例中没有此列）") for c in missing_columns if c not in columns]
         transforms = [("", "不转换")] + [(key, label) for key, (label, _) in TRANSFORMS.items()]
         for f in table.fields:
@@ -204,6 +219,8 @@ class MappingForm(forms.Form):
             widget = f.widget
             if isinstance(widget, forms.Select):
                 widget.attrs["class"] = "form-select form-select-sm"
+            elif isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
             elif not isinstance(widget, forms.HiddenInput):
                 widget.attrs["class"] = "form-control form-control-sm"
             widget.attrs.setdefault("aria-label", f.label or name)
@@ -238,6 +255,12 @@ class MappingForm(forms.Form):
         if token and not SAMPLE_TOKEN.match(token):
             raise forms.ValidationError("样例文件标识无效，请重新上传样例")
         return token
+
+    def clean_filters(self) -> list[dict[str, Any]]:
+        try:
+            return parse_filters(self.cleaned_data.get("filters") or "")
+        except FilterError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
@@ -277,8 +300,9 @@ class MappingForm(forms.Form):
             "value_maps": getattr(self, "value_maps", {}),
             "transforms": transforms,
             "fixed_values": fixed,
-            "header_row": data.get("header_row") or 1,
+            "header_row": NO_HEADER if data.get("no_header") else (data.get("header_row") or 1),
             "locator": locator,
+            "filters": data.get("filters") or [],
         }
 
     def spec(self) -> MappingSpec:
@@ -289,6 +313,7 @@ class MappingForm(forms.Form):
             value_maps=values["value_maps"],
             transforms=values["transforms"],
             fixed_values=values["fixed_values"],
+            filters=values["filters"],
         )
 
     def check_complete(self) -> bool:
@@ -310,7 +335,9 @@ def mapping_initial(mapping: SourceMapping | None, *, table: StandardTable, colu
     suggested: set[str] = set()
     if mapping is not None:
         pattern, _, sheet = (mapping.locator or "").partition("#")
-        initial.update(header_row=mapping.header_row, pattern=pattern, sheet=sheet)
+        initial.update(header_row=mapping.header_row or 1, no_header=mapping.header_row == NO_HEADER,
+                       pattern=pattern, sheet=sheet,
+                       filters=format_filters(mapping.filters or []))  # fmt: skip
     saved = mapping.columns if mapping else {}
     for f in table.fields:
         column = saved.get(f.name)

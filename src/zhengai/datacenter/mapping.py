@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from zhengai.datacenter.connectors import RawChunk
+from zhengai.datacenter.headers import other_names
 from zhengai.datacenter.standard import CODE_SETS, FieldType, StandardTable
 
 
@@ -61,6 +63,8 @@ class MappingSpec:
     # A field taken only on rows where another source column holds a value, e.g. 学工号 is a
     # student number when 读者类型 = 学生 and a staff number when it is 教师: {field: [column, value]}.
     conditions: Mapping[str, tuple[str, str] | list[str]] = field(default_factory=dict)
+    # Which source rows are taken at all (rowfilters.py); rows left out are counted as filtered.
+    filters: Sequence[Mapping[str, Any]] = ()
 
     def __post_init__(self) -> None:
         unknown = [f for f in [*self.columns, *self.value_maps, *self.transforms, *self.fixed_values, *self.conditions]
@@ -75,7 +79,7 @@ class MappingSpec:
     def source_columns(self) -> list[str]:
         # In the standard's field order: a saved mapping's keys come back in any order (PostgreSQL jsonb).
         ordered = [self.columns[f.name] for f in self.table.fields if f.name in self.columns]
-        wanted = [*ordered, *(c[0] for c in self.conditions.values())]
+        wanted = [*ordered, *(c[0] for c in self.conditions.values()), *(f["column"] for f in self.filters)]
         return list(dict.fromkeys(wanted))
 
 
@@ -143,12 +147,14 @@ def _norm(text: str) -> str:
 
 
 def suggest(table: StandardTable, source_columns: list[str]) -> dict[str, str]:
-    """Suggest source columns for standard fields by name: the field name, its label, or a close match."""
+    """Suggest source columns for standard fields by name: the field name, its label, another name the
+    field goes by in exports (English, pinyin, the label's pinyin initials; see headers.py), or a close match.
+    """
     by_norm = {_norm(c): c for c in source_columns}
     suggestion: dict[str, str] = {}
     used: set[str] = set()
     for f in table.fields:
-        for candidate in (f.name, f.label, f.label.split("（")[0]):
+        for candidate in (f.name, f.label, f.label.split("（")[0], *other_names(f.name, f.label)):
             hit = by_norm.get(_norm(candidate))
             if hit and hit not in used:
                 suggestion[f.name] = hit

@@ -19,6 +19,7 @@ import pyarrow.parquet as pq
 from zhengai.datacenter import store
 from zhengai.datacenter.connectors import RawChunk
 from zhengai.datacenter.mapping import MappingSpec, apply
+from zhengai.datacenter.rowfilters import filter_chunk, filtered_notice
 from zhengai.datacenter.standard import TABLES_BY_NAME, StandardTable, TableKind
 from zhengai.datacenter.validation import ERROR_SCHEMA, REQUIRED_REASON, check_chunk
 from zhengai.lib import clock
@@ -41,6 +42,7 @@ class Prepared:
     lines: int | None = None  # physical lines (sheet rows) of the files; None where a source has no lines
     unsplit: int = 0  # lines the reader could not split into a record (reported with their reason)
     blank: int = 0  # blank lines (reported, not records)
+    filtered: int = 0  # records the mapping's row filters left out (counted, neither stored nor rejected)
 
     @property
     def read(self) -> int:
@@ -50,6 +52,11 @@ class Prepared:
     @property
     def unparsed(self) -> int:
         return self.unsplit + self.blank
+
+    @property
+    def invalid(self) -> int:
+        """Records read and split into fields but not valid (filtered records are not invalid)."""
+        return self.total - self.filtered - self.valid.num_rows
 
 
 @dataclass
@@ -82,7 +89,7 @@ def prepare(
     errors: list[pa.Table] = []
     notices: list[str] = []
     schema = _typed_schema(table)
-    total = unsplit = blank = 0
+    total = unsplit = blank = filtered = 0
     lines: int | None = 0
     for chunk in chunks:
         lines = None if lines is None or chunk.lines is None else lines + chunk.lines
@@ -103,6 +110,10 @@ def prepare(
                 )
             )
         total += chunk.table.num_rows + len(chunk.row_errors)
+        chunk, left_out = filter_chunk(chunk, spec.filters)
+        if len(left_out):
+            filtered += len(left_out)
+            notices.append(filtered_notice(chunk.file, left_out.slice(0, 10).to_pylist(), len(left_out)))
         mapped = apply(spec, chunk)
         checked = check_chunk(table, mapped)
         chunk_errors = checked.errors
@@ -120,7 +131,7 @@ def prepare(
     valid = pa.concat_tables(valid_parts) if valid_parts else schema.empty_table()
     prepared = Prepared(
         table, valid, _concat_text(rejected_parts, table), _concat_errors(errors), total, notices,
-        lines=lines, unsplit=unsplit, blank=blank,
+        lines=lines, unsplit=unsplit, blank=blank, filtered=filtered,
     )  # fmt: skip
     if valid.num_rows:
         _check_keys_and_references(prepared)

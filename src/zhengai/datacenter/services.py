@@ -25,6 +25,7 @@ from zhengai.datacenter.mapping import TRANSFORMS, MappingSpec
 from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, SourceSystem
 from zhengai.datacenter.registry import ROSTER_TABLES, registry_sync
 from zhengai.datacenter.reports import write_error_report
+from zhengai.datacenter.rowfilters import format_filter
 from zhengai.datacenter.standard import TableKind
 from zhengai.datacenter.standard import table as standard_table
 from zhengai.lib.hooks import BATCH_COMMITTED
@@ -48,6 +49,7 @@ def mapping_spec(mapping: SourceMapping) -> MappingSpec:
         transforms=mapping.transforms or {},
         fixed_values=mapping.fixed_values or {},
         conditions=mapping.conditions or {},
+        filters=mapping.filters or [],
     )
 
 
@@ -177,14 +179,15 @@ def import_run_execute(*, run: ImportRun, worker: str = "") -> ImportRun:
 
 
 def _records(prepared: pipeline.Prepared, *, stored: int) -> dict:
-    """read = stored + rejected + unparsed: each record of the input is one of the three."""
-    read, unparsed = prepared.read, prepared.unparsed
+    """read = stored + rejected + unparsed + filtered: each record of the input is one of the four."""
+    read, unparsed, filtered = prepared.read, prepared.unparsed, prepared.filtered
     return {
         "lines_total": prepared.lines,
         "records_read": read,
         "records_stored": stored,
-        "records_rejected": read - stored - unparsed,
+        "records_rejected": read - stored - unparsed - filtered,
         "records_unparsed": unparsed,
+        "records_filtered": filtered,
     }
 
 
@@ -200,7 +203,7 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
     progress(5, "读取文件")
     watermark: list[str] = []
     prepared = pipeline.prepare(table, spec, _tracking(_chunks(run, mapping, spec), watermark), progress)
-    invalid_rows = prepared.total - prepared.valid.num_rows
+    invalid_rows = prepared.invalid
     version = store.current_version(table.name)
     policy = run.source.invalid_policy
     if invalid_rows and policy == InvalidPolicy.REJECT_BATCH:
@@ -209,6 +212,12 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
         report_fields = _keep_evidence(run, prepared, counts)
         _finish(run, RunStatus.REJECTED, **counts, **report_fields, message="\n".join(prepared.notices),
                 decision=f"有 {invalid_rows:,} 行无效，按数据源规则整批拒收；错误报告与被拒行已留档")  # fmt: skip
+        return
+    if prepared.valid.num_rows == 0 and not invalid_rows and prepared.filtered:
+        # An empty batch would read as "every row is gone" for a roster: refuse it instead.
+        counts = {"rows_total": prepared.total, "rows_invalid": 0, **_records(prepared, stored=0)}
+        _finish(run, RunStatus.REJECTED, **counts, message="\n".join(prepared.notices),
+                decision=f"按行筛选条件 {prepared.filtered:,} 条记录全部未取，没有可入库的行，整批拒收")  # fmt: skip
         return
     progress(65, "与现有数据比对")
     diff = pipeline.compare(prepared, version, snapshot_date=run.snapshot_date)
@@ -355,6 +364,7 @@ def _mapping_snapshot(mapping: SourceMapping | None) -> dict | None:
     return _mapping_lines(mapping.table, {
         "columns": mapping.columns, "value_maps": mapping.value_maps or {}, "transforms": mapping.transforms or {},
         "fixed_values": mapping.fixed_values or {}, "header_row": mapping.header_row, "locator": mapping.locator,
+        "filters": mapping.filters or [],
     })  # fmt: skip
 
 
@@ -368,6 +378,7 @@ def _mapping_lines(table_name: str, values: dict) -> dict:
         ],
         "值转换": [f"{label.get(k, k)}：{TRANSFORMS.get(v, (v,))[0]}" for k, v in values["transforms"].items()],
         "固定值": [f"{label.get(k, k)} = {v}" for k, v in values["fixed_values"].items()],
+        "行筛选": [format_filter(f) for f in values.get("filters") or []],
         "表头所在行": values["header_row"],
         "位置": values["locator"] or "（任意文件）",
     }

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from zhengai.datacenter import forms, selectors, standard
 from zhengai.datacenter.connectors import SourceError
+from zhengai.datacenter.connectors.files.header import NO_HEADER
 from zhengai.datacenter.mapping import suggest
 from zhengai.datacenter.models import SourceMapping, SourceSystem
 from zhengai.datacenter.services import source_mapping_save
@@ -75,13 +76,15 @@ class _Editor:
 
     def make_form(self, data=None, *, initial=None, suggested=frozenset()) -> forms.MappingForm:
         """The editor form; source columns come from the sample when there is one, else the saved mapping."""
+        examples: dict[str, str] = {}
         if self.header is not None:
             columns, missing, sheets = self.header.columns, self.saved_columns, self.header.sheets
+            examples = self.header.examples
         else:
             columns, missing, sheets = self.saved_columns, [], []
         return forms.MappingForm(
             data, initial=initial, table=self.table, source=self.source, columns=columns,
-            missing_columns=missing, suggested=suggested, sheets=sheets,
+            missing_columns=missing, suggested=suggested, sheets=sheets, examples=examples,
         )  # fmt: skip
 
     def read_sample(self, path: Path, **options) -> None:
@@ -122,6 +125,8 @@ def _editor_submit(request: HttpRequest, editor: _Editor, action: str) -> bool:
             header_row = max(1, int(request.POST.get("header_row") or 1))
         except ValueError:
             header_row = 1
+        if request.POST.get("no_header"):
+            header_row = NO_HEADER
         editor.read_sample(path, header_row=header_row, sheet=request.POST.get("sheet") or None)
     form = editor.form = editor.make_form(request.POST)
     if not form.is_valid():
