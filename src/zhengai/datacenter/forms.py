@@ -11,7 +11,8 @@ from django import forms
 
 from zhengai.datacenter.choices import ConnectorKind, RunStatus
 from zhengai.datacenter.connectors.files.header import NO_HEADER
-from zhengai.datacenter.mapping import TRANSFORMS, MappingSpec
+from zhengai.datacenter.fieldops import HELP, UPLOADED, OperationError, format_operation, parse_operation
+from zhengai.datacenter.mapping import TRANSFORMS, MappingSpec, label_code
 from zhengai.datacenter.models import SourceMapping, SourceSystem
 from zhengai.datacenter.rowfilters import FilterError, format_filters, parse_filters
 from zhengai.datacenter.services import FILE_KINDS
@@ -132,6 +133,8 @@ class FieldRow:
     transform: forms.BoundField
     fixed: forms.BoundField
     value_map: forms.BoundField | None
+    operation: forms.BoundField
+    condition: forms.BoundField
     suggested: bool
     code_hint: str
 
@@ -151,6 +154,8 @@ def parse_value_map(text: str, field: Field) -> dict[str, str]:
         left, right = left.strip(), right.strip()
         if not sep or not left or not right:
             raise forms.ValidationError(f"第 {number} 行“{line}”应写成“源值=代码”")
+        if code_set is not None:  # a code may be written as its label: 在籍=在读 → 01
+            right = label_code(field.code_set, right)
         if code_set is not None and right not in code_set.code_values:
             raise forms.ValidationError(f"第 {number} 行：“{right}”不是代码集“{code_set.label}”中的代码")
         pairs[left] = right
@@ -178,6 +183,12 @@ class MappingForm(forms.Form):
             "未取的行计入“筛选掉”"
         ),
     )  # fmt: skip
+    lookup_file = forms.FileField(
+        label="对照表文件", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
+        help_text="两列（源值、标准值），第一行是表头；字段运算写“查表 源列 在 对照表”时使用，随映射保存",
+    )  # fmt: skip
+    lookup_token = forms.CharField(required=False, widget=forms.HiddenInput)
     sample = forms.CharField(required=False, widget=forms.HiddenInput)
     sample_name = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -191,9 +202,11 @@ class MappingForm(forms.Form):
         suggested: set[str] = frozenset(),
         sheets: list[str] = (),
         examples: dict[str, str] | None = None,
+        lookup_table: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.lookup_table = lookup_table or {}
         self.table, self.source, self.suggested = table, source, set(suggested)
         self.is_sql = source.connector == ConnectorKind.SQL
         examples = examples or {}
@@ -205,10 +218,19 @@ class MappingForm(forms.Form):
             self.fields[f"tf_{f.name}"] = forms.ChoiceField(label=f"{f.label}的值转换", required=False,
                                                             choices=transforms)  # fmt: skip
             self.fields[f"fix_{f.name}"] = forms.CharField(label=f"{f.label}的固定值", required=False, max_length=200)
-            if f.type == FieldType.CODE:
+            self.fields[f"op_{f.name}"] = forms.CharField(
+                label=f"{f.label}的运算", required=False, max_length=300,
+                widget=forms.TextInput(attrs={"placeholder": "或运算：拼接 A+B、查表 A 在 对照表…", "title": HELP}),
+            )  # fmt: skip
+            self.fields[f"cond_{f.name}"] = forms.CharField(
+                label=f"{f.label}的取值条件", required=False, max_length=200,
+                widget=forms.TextInput(attrs={"placeholder": "只在 源列=值 的行取", "title": "如：读者类型=学生"}),
+            )  # fmt: skip
+            if f.type in (FieldType.CODE, FieldType.STRING):
                 self.fields[f"vm_{f.name}"] = forms.CharField(
-                    label=f"{f.label}的代码值对应", required=False, max_length=4000,
-                    widget=forms.Textarea(attrs={"rows": 2, "placeholder": "源值=代码，每行一条"}),
+                    label=f"{f.label}的值对应", required=False, max_length=4000,
+                    widget=forms.Textarea(attrs={
+                        "rows": 2, "placeholder": "源值=代码，每行一条" if f.code_set else "源值=标准值，每行一条"}),
                 )  # fmt: skip
         if self.is_sql:
             self.fields["pattern"].label = "数据库表名"
@@ -242,6 +264,8 @@ class MappingForm(forms.Form):
                     transform=self[f"tf_{f.name}"],
                     fixed=self[f"fix_{f.name}"],
                     value_map=self[f"vm_{f.name}"] if f"vm_{f.name}" in self.fields else None,
+                    operation=self[f"op_{f.name}"],
+                    condition=self[f"cond_{f.name}"],
                     suggested=f.name in self.suggested,
                     code_hint=hint,
                 )
@@ -265,10 +289,16 @@ class MappingForm(forms.Form):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         self.value_maps: dict[str, dict[str, str]] = {}
+        self.operations: dict[str, dict[str, Any]] = {}
+        self.conditions: dict[str, list[str]] = {}
         for f in self.table.fields:
             column, fixed = cleaned.get(f"col_{f.name}"), (cleaned.get(f"fix_{f.name}") or "").strip()
             if column and fixed:
                 self.add_error(f"fix_{f.name}", "已选了源列，固定值请留空（两者只能用一个）")
+            if fixed and f.code_set and label_code(f.code_set, fixed) not in CODE_SETS[f.code_set].code_values:
+                self.add_error(f"fix_{f.name}", f"“{fixed}”不是代码集“{CODE_SETS[f.code_set].label}”中的代码或名称")
+            self._clean_operation(f, cleaned, column=column, fixed=fixed)
+            self._clean_condition(f, cleaned)
             if f"vm_{f.name}" in self.fields:
                 try:
                     pairs = parse_value_map(cleaned.get(f"vm_{f.name}") or "", f)
@@ -277,9 +307,37 @@ class MappingForm(forms.Form):
                 else:
                     if pairs:
                         self.value_maps[f.name] = pairs
-        if not self.errors and not self.mapping_values()["columns"]:
+        values = self.mapping_values() if not self.errors else {}
+        if not self.errors and not values["columns"] and not values["operations"]:
             raise forms.ValidationError("请至少为一个字段选择源列")
         return cleaned
+
+    def _clean_operation(self, f: Field, cleaned: dict[str, Any], *, column: str, fixed: str) -> None:
+        text = (cleaned.get(f"op_{f.name}") or "").strip()
+        if not text:
+            return
+        if column or fixed:
+            self.add_error(f"op_{f.name}", "已选了源列或固定值，运算请留空（只能用一种）")
+            return
+        try:
+            operation = parse_operation(text, f)
+        except OperationError as exc:
+            self.add_error(f"op_{f.name}", str(exc))
+            return
+        if operation.get("source") == UPLOADED and not self.lookup_table:
+            self.add_error(f"op_{f.name}", "要“在 对照表”查，请先在上方上传对照表文件（两列：源值、标准值）")
+            return
+        self.operations[f.name] = operation
+
+    def _clean_condition(self, f: Field, cleaned: dict[str, Any]) -> None:
+        text = (cleaned.get(f"cond_{f.name}") or "").strip()
+        if not text:
+            return
+        column, sep, value = text.replace("＝", "=").partition("=")
+        if not sep or not column.strip() or not value.strip():
+            self.add_error(f"cond_{f.name}", f"“{text}”应写成“源列=取值”，如“读者类型=学生”")
+            return
+        self.conditions[f.name] = [column.strip(), value.strip()]
 
     def mapping_values(self) -> dict[str, Any]:
         """What the SourceMapping row will hold."""
@@ -303,6 +361,9 @@ class MappingForm(forms.Form):
             "header_row": NO_HEADER if data.get("no_header") else (data.get("header_row") or 1),
             "locator": locator,
             "filters": data.get("filters") or [],
+            "operations": getattr(self, "operations", {}),
+            "conditions": getattr(self, "conditions", {}),
+            "lookup_table": self.lookup_table,
         }
 
     def spec(self) -> MappingSpec:
@@ -314,13 +375,16 @@ class MappingForm(forms.Form):
             transforms=values["transforms"],
             fixed_values=values["fixed_values"],
             filters=values["filters"],
+            operations=values["operations"],
+            conditions=values["conditions"],
+            lookup_table=self.lookup_table.get("pairs", {}),
         )
 
     def check_complete(self) -> bool:
         """Before saving: every required field needs a source column or a fixed value."""
         values = self.mapping_values()
         for f in self.table.fields:
-            if f.required and f.name not in values["columns"] and f.name not in values["fixed_values"]:
+            if f.required and not any(f.name in values[k] for k in ("columns", "fixed_values", "operations")):
                 self.add_error(f"col_{f.name}", f"“{f.label}”是必填字段，请选择源列或填写固定值")
         return not self.errors
 
@@ -353,4 +417,8 @@ def mapping_initial(mapping: SourceMapping | None, *, table: StandardTable, colu
                 initial[f"fix_{f.name}"] = mapping.fixed_values[f.name]
             if f.name in (mapping.value_maps or {}):
                 initial[f"vm_{f.name}"] = format_value_map(mapping.value_maps[f.name])
+            if f.name in (mapping.operations or {}):
+                initial[f"op_{f.name}"] = format_operation(mapping.operations[f.name])
+            if f.name in (mapping.conditions or {}):
+                initial[f"cond_{f.name}"] = "=".join(mapping.conditions[f.name])
     return initial, suggested

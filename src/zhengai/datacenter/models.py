@@ -57,6 +57,13 @@ class SourceMapping(models.Model):
         "行筛选", default=list, blank=True,
         help_text="[{mode, column, op: eq|in|range|regex, value}]：只取或排除某些行，筛掉的行计数",
     )  # fmt: skip
+    operations = models.JSONField(
+        "字段运算", default=dict, blank=True,
+        help_text="{标准字段: {op: concat|split|id|day_offset|lookup, …}}：拼接、拆分、生成编号、推算日期或查表",
+    )  # fmt: skip
+    lookup_table = models.JSONField(
+        "对照表", default=dict, blank=True, help_text="{name: 文件名, key: 键列, value: 值列, pairs: {键: 值}}"
+    )
     watermark_column = models.CharField("增量水位列", max_length=64, blank=True)
     watermark_value = models.CharField("当前水位", max_length=64, blank=True)
     order = models.PositiveSmallIntegerField("导入顺序", default=0)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import hashlib
+import json
 import logging
 import os
 import re
@@ -21,6 +23,7 @@ from zhengai.audit.services import audit_record
 from zhengai.datacenter import pipeline, standard, store
 from zhengai.datacenter.choices import ConnectorKind, InvalidPolicy, RunStatus
 from zhengai.datacenter.connectors import RawChunk, SourceError, reader_for
+from zhengai.datacenter.fieldops import format_operation
 from zhengai.datacenter.mapping import TRANSFORMS, MappingSpec
 from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, SourceSystem
 from zhengai.datacenter.registry import ROSTER_TABLES, registry_sync
@@ -50,6 +53,8 @@ def mapping_spec(mapping: SourceMapping) -> MappingSpec:
         fixed_values=mapping.fixed_values or {},
         conditions=mapping.conditions or {},
         filters=mapping.filters or [],
+        operations=mapping.operations or {},
+        lookup_table=(mapping.lookup_table or {}).get("pairs", {}),
     )
 
 
@@ -364,8 +369,17 @@ def _mapping_snapshot(mapping: SourceMapping | None) -> dict | None:
     return _mapping_lines(mapping.table, {
         "columns": mapping.columns, "value_maps": mapping.value_maps or {}, "transforms": mapping.transforms or {},
         "fixed_values": mapping.fixed_values or {}, "header_row": mapping.header_row, "locator": mapping.locator,
-        "filters": mapping.filters or [],
+        "filters": mapping.filters or [], "operations": mapping.operations or {},
+        "lookup_table": mapping.lookup_table or {},
     })  # fmt: skip
+
+
+def _lookup_line(lookup: dict) -> str:
+    if not lookup:
+        return ""
+    digest = hashlib.sha1(json.dumps(lookup.get("pairs", {}), ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    pairs = len(lookup.get("pairs", {}))
+    return f"{lookup.get('name', '')}：{lookup.get('key', '')} → {lookup.get('value', '')}，{pairs} 条（{digest[:8]}）"
 
 
 def _mapping_lines(table_name: str, values: dict) -> dict:
@@ -379,6 +393,10 @@ def _mapping_lines(table_name: str, values: dict) -> dict:
         "值转换": [f"{label.get(k, k)}：{TRANSFORMS.get(v, (v,))[0]}" for k, v in values["transforms"].items()],
         "固定值": [f"{label.get(k, k)} = {v}" for k, v in values["fixed_values"].items()],
         "行筛选": [format_filter(f) for f in values.get("filters") or []],
+        "字段运算": [
+            f"{label.get(k, k)} ← {format_operation(op)}" for k, op in (values.get("operations") or {}).items()
+        ],
+        "对照表": _lookup_line(values.get("lookup_table") or {}),
         "表头所在行": values["header_row"],
         "位置": values["locator"] or "（任意文件）",
     }
