@@ -10,8 +10,11 @@ from typing import Any
 from django import forms
 
 from zhengai.datacenter.choices import ConnectorKind, RunStatus
-from zhengai.datacenter.mapping import TRANSFORMS, MappingSpec
+from zhengai.datacenter.connectors.files.header import NO_HEADER
+from zhengai.datacenter.fieldops import HELP, UPLOADED, OperationError, format_operation, parse_operation
+from zhengai.datacenter.mapping import TRANSFORMS, MappingSpec, label_code
 from zhengai.datacenter.models import SourceMapping, SourceSystem
+from zhengai.datacenter.rowfilters import FilterError, format_filters, parse_filters
 from zhengai.datacenter.services import FILE_KINDS
 from zhengai.datacenter.standard import CODE_SETS, Field, FieldType, StandardTable
 from zhengai.datacenter.standard import table as standard_table
@@ -130,6 +133,8 @@ class FieldRow:
     transform: forms.BoundField
     fixed: forms.BoundField
     value_map: forms.BoundField | None
+    operation: forms.BoundField
+    condition: forms.BoundField
     suggested: bool
     code_hint: str
 
@@ -149,6 +154,8 @@ def parse_value_map(text: str, field: Field) -> dict[str, str]:
         left, right = left.strip(), right.strip()
         if not sep or not left or not right:
             raise forms.ValidationError(f"第 {number} 行“{line}”应写成“源值=代码”")
+        if code_set is not None:  # a code may be written as its label: 在籍=在读 → 01
+            right = label_code(field.code_set, right)
         if code_set is not None and right not in code_set.code_values:
             raise forms.ValidationError(f"第 {number} 行：“{right}”不是代码集“{code_set.label}”中的代码")
         pairs[left] = right
@@ -163,8 +170,25 @@ class MappingForm(forms.Form):
     """Which source column holds each standard field, with transforms, fixed values and code maps."""
 
     header_row = forms.IntegerField(label="表头所在行", min_value=1, max_value=50, initial=1)
+    no_header = forms.BooleanField(
+        label="文件没有表头", required=False, help_text="第一行就是数据：按列位置对应（第1列、第2列…）"
+    )
     pattern = forms.CharField(label="文件名模式", required=False, max_length=200)
     sheet = forms.CharField(label="工作表", required=False, max_length=50)
+    filters = forms.CharField(
+        label="行筛选", required=False, max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": "每行一条，如：排除 学籍状态 属于 毕业,退学"}),
+        help_text=(
+            "只取或排除某些行：只取|排除 源列 等于|属于|介于|匹配 值（介于写 16~30，匹配写正则）；"
+            "未取的行计入“筛选掉”"
+        ),
+    )  # fmt: skip
+    lookup_file = forms.FileField(
+        label="对照表文件", required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
+        help_text="两列（源值、标准值），第一行是表头；字段运算写“查表 源列 在 对照表”时使用，随映射保存",
+    )  # fmt: skip
+    lookup_token = forms.CharField(required=False, widget=forms.HiddenInput)
     sample = forms.CharField(required=False, widget=forms.HiddenInput)
     sample_name = forms.CharField(required=False, widget=forms.HiddenInput)
 
@@ -177,12 +201,16 @@ class MappingForm(forms.Form):
         missing_columns: list[str] = (),
         suggested: set[str] = frozenset(),
         sheets: list[str] = (),
+        examples: dict[str, str] | None = None,
+        lookup_table: dict[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
+        self.lookup_table = lookup_table or {}
         self.table, self.source, self.suggested = table, source, set(suggested)
         self.is_sql = source.connector == ConnectorKind.SQL
-        options = [("", "—（不导入）")] + [(c, c) for c in columns]
+        examples = examples or {}
+        options = [("", "—（不导入）")] + [(c, f"{c}（如 {examples[c]}）" if c in examples else c) for c in columns]
         options += [(c, f"{c}（样例中没有此列）") for c in missing_columns if c not in columns]
         transforms = [("", "不转换")] + [(key, label) for key, (label, _) in TRANSFORMS.items()]
         for f in table.fields:
@@ -190,10 +218,19 @@ class MappingForm(forms.Form):
             self.fields[f"tf_{f.name}"] = forms.ChoiceField(label=f"{f.label}的值转换", required=False,
                                                             choices=transforms)  # fmt: skip
             self.fields[f"fix_{f.name}"] = forms.CharField(label=f"{f.label}的固定值", required=False, max_length=200)
-            if f.type == FieldType.CODE:
+            self.fields[f"op_{f.name}"] = forms.CharField(
+                label=f"{f.label}的运算", required=False, max_length=300,
+                widget=forms.TextInput(attrs={"placeholder": "或运算：拼接 A+B、查表 A 在 对照表…", "title": HELP}),
+            )  # fmt: skip
+            self.fields[f"cond_{f.name}"] = forms.CharField(
+                label=f"{f.label}的取值条件", required=False, max_length=200,
+                widget=forms.TextInput(attrs={"placeholder": "只在 源列=值 的行取", "title": "如：读者类型=学生"}),
+            )  # fmt: skip
+            if f.type in (FieldType.CODE, FieldType.STRING):
                 self.fields[f"vm_{f.name}"] = forms.CharField(
-                    label=f"{f.label}的代码值对应", required=False, max_length=4000,
-                    widget=forms.Textarea(attrs={"rows": 2, "placeholder": "源值=代码，每行一条"}),
+                    label=f"{f.label}的值对应", required=False, max_length=4000,
+                    widget=forms.Textarea(attrs={
+                        "rows": 2, "placeholder": "源值=代码，每行一条" if f.code_set else "源值=标准值，每行一条"}),
                 )  # fmt: skip
         if self.is_sql:
             self.fields["pattern"].label = "数据库表名"
@@ -204,6 +241,8 @@ class MappingForm(forms.Form):
             widget = f.widget
             if isinstance(widget, forms.Select):
                 widget.attrs["class"] = "form-select form-select-sm"
+            elif isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
             elif not isinstance(widget, forms.HiddenInput):
                 widget.attrs["class"] = "form-control form-control-sm"
             widget.attrs.setdefault("aria-label", f.label or name)
@@ -225,6 +264,8 @@ class MappingForm(forms.Form):
                     transform=self[f"tf_{f.name}"],
                     fixed=self[f"fix_{f.name}"],
                     value_map=self[f"vm_{f.name}"] if f"vm_{f.name}" in self.fields else None,
+                    operation=self[f"op_{f.name}"],
+                    condition=self[f"cond_{f.name}"],
                     suggested=f.name in self.suggested,
                     code_hint=hint,
                 )
@@ -239,13 +280,25 @@ class MappingForm(forms.Form):
             raise forms.ValidationError("样例文件标识无效，请重新上传样例")
         return token
 
+    def clean_filters(self) -> list[dict[str, Any]]:
+        try:
+            return parse_filters(self.cleaned_data.get("filters") or "")
+        except FilterError as exc:
+            raise forms.ValidationError(str(exc)) from None
+
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean()
         self.value_maps: dict[str, dict[str, str]] = {}
+        self.operations: dict[str, dict[str, Any]] = {}
+        self.conditions: dict[str, list[str]] = {}
         for f in self.table.fields:
             column, fixed = cleaned.get(f"col_{f.name}"), (cleaned.get(f"fix_{f.name}") or "").strip()
             if column and fixed:
                 self.add_error(f"fix_{f.name}", "已选了源列，固定值请留空（两者只能用一个）")
+            if fixed and f.code_set and label_code(f.code_set, fixed) not in CODE_SETS[f.code_set].code_values:
+                self.add_error(f"fix_{f.name}", f"“{fixed}”不是代码集“{CODE_SETS[f.code_set].label}”中的代码或名称")
+            self._clean_operation(f, cleaned, column=column, fixed=fixed)
+            self._clean_condition(f, cleaned)
             if f"vm_{f.name}" in self.fields:
                 try:
                     pairs = parse_value_map(cleaned.get(f"vm_{f.name}") or "", f)
@@ -254,9 +307,37 @@ class MappingForm(forms.Form):
                 else:
                     if pairs:
                         self.value_maps[f.name] = pairs
-        if not self.errors and not self.mapping_values()["columns"]:
+        values = self.mapping_values() if not self.errors else {}
+        if not self.errors and not values["columns"] and not values["operations"]:
             raise forms.ValidationError("请至少为一个字段选择源列")
         return cleaned
+
+    def _clean_operation(self, f: Field, cleaned: dict[str, Any], *, column: str, fixed: str) -> None:
+        text = (cleaned.get(f"op_{f.name}") or "").strip()
+        if not text:
+            return
+        if column or fixed:
+            self.add_error(f"op_{f.name}", "已选了源列或固定值，运算请留空（只能用一种）")
+            return
+        try:
+            operation = parse_operation(text, f)
+        except OperationError as exc:
+            self.add_error(f"op_{f.name}", str(exc))
+            return
+        if operation.get("source") == UPLOADED and not self.lookup_table:
+            self.add_error(f"op_{f.name}", "要“在 对照表”查，请先在上方上传对照表文件（两列：源值、标准值）")
+            return
+        self.operations[f.name] = operation
+
+    def _clean_condition(self, f: Field, cleaned: dict[str, Any]) -> None:
+        text = (cleaned.get(f"cond_{f.name}") or "").strip()
+        if not text:
+            return
+        column, sep, value = text.replace("＝", "=").partition("=")
+        if not sep or not column.strip() or not value.strip():
+            self.add_error(f"cond_{f.name}", f"“{text}”应写成“源列=取值”，如“读者类型=学生”")
+            return
+        self.conditions[f.name] = [column.strip(), value.strip()]
 
     def mapping_values(self) -> dict[str, Any]:
         """What the SourceMapping row will hold."""
@@ -277,8 +358,12 @@ class MappingForm(forms.Form):
             "value_maps": getattr(self, "value_maps", {}),
             "transforms": transforms,
             "fixed_values": fixed,
-            "header_row": data.get("header_row") or 1,
+            "header_row": NO_HEADER if data.get("no_header") else (data.get("header_row") or 1),
             "locator": locator,
+            "filters": data.get("filters") or [],
+            "operations": getattr(self, "operations", {}),
+            "conditions": getattr(self, "conditions", {}),
+            "lookup_table": self.lookup_table,
         }
 
     def spec(self) -> MappingSpec:
@@ -289,13 +374,17 @@ class MappingForm(forms.Form):
             value_maps=values["value_maps"],
             transforms=values["transforms"],
             fixed_values=values["fixed_values"],
+            filters=values["filters"],
+            operations=values["operations"],
+            conditions=values["conditions"],
+            lookup_table=self.lookup_table.get("pairs", {}),
         )
 
     def check_complete(self) -> bool:
         """Before saving: every required field needs a source column or a fixed value."""
         values = self.mapping_values()
         for f in self.table.fields:
-            if f.required and f.name not in values["columns"] and f.name not in values["fixed_values"]:
+            if f.required and not any(f.name in values[k] for k in ("columns", "fixed_values", "operations")):
                 self.add_error(f"col_{f.name}", f"“{f.label}”是必填字段，请选择源列或填写固定值")
         return not self.errors
 
@@ -310,7 +399,9 @@ def mapping_initial(mapping: SourceMapping | None, *, table: StandardTable, colu
     suggested: set[str] = set()
     if mapping is not None:
         pattern, _, sheet = (mapping.locator or "").partition("#")
-        initial.update(header_row=mapping.header_row, pattern=pattern, sheet=sheet)
+        initial.update(header_row=mapping.header_row or 1, no_header=mapping.header_row == NO_HEADER,
+                       pattern=pattern, sheet=sheet,
+                       filters=format_filters(mapping.filters or []))  # fmt: skip
     saved = mapping.columns if mapping else {}
     for f in table.fields:
         column = saved.get(f.name)
@@ -326,4 +417,8 @@ def mapping_initial(mapping: SourceMapping | None, *, table: StandardTable, colu
                 initial[f"fix_{f.name}"] = mapping.fixed_values[f.name]
             if f.name in (mapping.value_maps or {}):
                 initial[f"vm_{f.name}"] = format_value_map(mapping.value_maps[f.name])
+            if f.name in (mapping.operations or {}):
+                initial[f"op_{f.name}"] = format_operation(mapping.operations[f.name])
+            if f.name in (mapping.conditions or {}):
+                initial[f"cond_{f.name}"] = "=".join(mapping.conditions[f.name])
     return initial, suggested

@@ -8,14 +8,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from zhengai.datacenter.connectors import RawChunk
+from zhengai.datacenter.fieldops import compute, operation_columns, resolve_lookups
+from zhengai.datacenter.headers import other_names
 from zhengai.datacenter.standard import CODE_SETS, FieldType, StandardTable
 
 
@@ -61,10 +64,16 @@ class MappingSpec:
     # A field taken only on rows where another source column holds a value, e.g. 学工号 is a
     # student number when 读者类型 = 学生 and a staff number when it is 教师: {field: [column, value]}.
     conditions: Mapping[str, tuple[str, str] | list[str]] = field(default_factory=dict)
+    # Which source rows are taken at all (rowfilters.py); rows left out are counted as filtered.
+    filters: Sequence[Mapping[str, Any]] = ()
+    # Fields computed from source columns (fieldops.py): {field: operation}; the uploaded lookup table's pairs.
+    operations: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    lookup_table: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        unknown = [f for f in [*self.columns, *self.value_maps, *self.transforms, *self.fixed_values, *self.conditions]
-                   if f not in self.table.field_index]  # fmt: skip
+        named = [*self.columns, *self.value_maps, *self.transforms, *self.fixed_values, *self.conditions,
+                 *self.operations]  # fmt: skip
+        unknown = [f for f in named if f not in self.table.field_index]
         if unknown:
             raise ValueError(f"映射中有标准表“{self.table.label}”没有的字段：{'、'.join(sorted(set(unknown)))}")
         bad = [t for t in self.transforms.values() if t not in TRANSFORMS]
@@ -74,9 +83,22 @@ class MappingSpec:
     @property
     def source_columns(self) -> list[str]:
         # In the standard's field order: a saved mapping's keys come back in any order (PostgreSQL jsonb).
-        ordered = [self.columns[f.name] for f in self.table.fields if f.name in self.columns]
-        wanted = [*ordered, *(c[0] for c in self.conditions.values())]
+        ordered = []
+        for f in self.table.fields:
+            if f.name in self.operations:
+                ordered.extend(operation_columns(self.operations[f.name]))
+            elif f.name in self.columns:
+                ordered.append(self.columns[f.name])
+        wanted = [*ordered, *(c[0] for c in self.conditions.values()), *(f["column"] for f in self.filters)]
         return list(dict.fromkeys(wanted))
+
+
+def label_code(code_set_name: str, value: str) -> str:
+    """One value written as a code-set label ('在读') → its code ('01'); anything else as it is."""
+    for code, label in CODE_SETS[code_set_name].codes:
+        if value.strip() == label:
+            return code
+    return value.strip()
 
 
 def _label_to_code(arr: pa.Array, code_set_name: str, extra: Mapping[str, str]) -> pa.Array:
@@ -103,18 +125,31 @@ def _repeat(value: str, n: int) -> pa.Array:
     return pa.DictionaryArray.from_arrays(pa.array(np.zeros(n, np.int32)), pa.array([value], pa.string()))
 
 
-def apply(spec: MappingSpec, chunk: RawChunk) -> pa.Table:
-    """Source text → standard-field text, with `_row` and `_file` for error messages."""
+def apply(
+    spec: MappingSpec, chunk: RawChunk, lookups: Mapping[str, tuple[pa.Array, pa.Array]] | None = None
+) -> pa.Table:
+    """Source text → standard-field text, with `_row` and `_file` for error messages.
+
+    `lookups` are the resolved lookup tables (fieldops.resolve_lookups); read here when not given.
+    """
     n = chunk.table.num_rows
     out: dict[str, pa.Array | pa.ChunkedArray] = {}
+    if lookups is None and spec.operations:
+        lookups = resolve_lookups(spec.operations, spec.lookup_table)
     for f in spec.table.fields:
         if f.name in spec.fixed_values:
-            out[f.name] = pc.cast(_repeat(str(spec.fixed_values[f.name]), n), pa.string())
+            value = str(spec.fixed_values[f.name])
+            if f.type == FieldType.CODE and f.code_set:  # a fixed value may be written as its label: 在读 → 01
+                value = label_code(f.code_set, value)
+            out[f.name] = pc.cast(_repeat(value, n), pa.string())
             continue
         source = spec.columns.get(f.name)
-        if source is None or source not in chunk.table.column_names:
+        if f.name in spec.operations:
+            arr = compute(spec.operations[f.name], chunk.table, (lookups or {}).get(f.name))
+        elif source is None or source not in chunk.table.column_names:
             continue
-        arr = chunk.table.column(source)
+        else:
+            arr = chunk.table.column(source)
         if not pa.types.is_string(arr.type):
             arr = pc.cast(arr, pa.string())
         if f.name in spec.transforms:
@@ -143,12 +178,14 @@ def _norm(text: str) -> str:
 
 
 def suggest(table: StandardTable, source_columns: list[str]) -> dict[str, str]:
-    """Suggest source columns for standard fields by name: the field name, its label, or a close match."""
+    """Suggest source columns for standard fields by name: the field name, its label, another name the
+    field goes by in exports (English, pinyin, the label's pinyin initials; see headers.py), or a close match.
+    """
     by_norm = {_norm(c): c for c in source_columns}
     suggestion: dict[str, str] = {}
     used: set[str] = set()
     for f in table.fields:
-        for candidate in (f.name, f.label, f.label.split("（")[0]):
+        for candidate in (f.name, f.label, f.label.split("（")[0], *other_names(f.name, f.label)):
             hit = by_norm.get(_norm(candidate))
             if hit and hit not in used:
                 suggestion[f.name] = hit

@@ -53,6 +53,17 @@ class SourceMapping(models.Model):
     conditions = models.JSONField(
         "取值条件", default=dict, blank=True, help_text="{标准字段: [源列名, 取值]}：只在该列等于该值的行取此字段"
     )
+    filters = models.JSONField(
+        "行筛选", default=list, blank=True,
+        help_text="[{mode, column, op: eq|in|range|regex, value}]：只取或排除某些行，筛掉的行计数",
+    )  # fmt: skip
+    operations = models.JSONField(
+        "字段运算", default=dict, blank=True,
+        help_text="{标准字段: {op: concat|split|id|day_offset|lookup, …}}：拼接、拆分、生成编号、推算日期或查表",
+    )  # fmt: skip
+    lookup_table = models.JSONField(
+        "对照表", default=dict, blank=True, help_text="{name: 文件名, key: 键列, value: 值列, pairs: {键: 值}}"
+    )
     watermark_column = models.CharField("增量水位列", max_length=64, blank=True)
     watermark_value = models.CharField("当前水位", max_length=64, blank=True)
     order = models.PositiveSmallIntegerField("导入顺序", default=0)
@@ -91,12 +102,15 @@ class ImportRun(models.Model):
     rows_unchanged = models.PositiveIntegerField("未变", default=0)
     rows_invalid = models.PositiveIntegerField("无效", default=0)
     rows_removed = models.PositiveIntegerField("本次快照中消失", default=0)
-    # Every record accounted for: read = stored + rejected + unparsed.
+    # Every record accounted for: read = stored + rejected + unparsed + filtered.
     lines_total = models.PositiveIntegerField("物理行数", null=True, blank=True, help_text="文件的行数（含表头）")
     records_read = models.PositiveIntegerField("读取的记录", default=0)
     records_stored = models.PositiveIntegerField("入库的记录", default=0, help_text="试运行时为可入库的记录")
     records_rejected = models.PositiveIntegerField("拒收的记录", default=0, help_text="每条都有原因，见错误报告")
     records_unparsed = models.PositiveIntegerField("未能解析的行", default=0, help_text="空行与无法拆分成字段的行")
+    records_filtered = models.PositiveIntegerField(
+        "筛选掉的记录", default=0, help_text="按字段映射的行筛选条件未取的记录"
+    )
     decision = models.TextField("处理决定", blank=True)
     message = models.TextField("错误信息", blank=True)
     error_report = models.CharField("错误报告", max_length=500, blank=True)
@@ -115,10 +129,12 @@ class ImportRun(models.Model):
     def records_line(self) -> str:
         """The last line of `zhengai import`: every record of the input accounted for."""
         lines = "-" if self.lines_total is None else self.lines_total
-        return (
+        line = (
             f"records: lines {lines}, read {self.records_read}, stored {self.records_stored}, "
             f"rejected {self.records_rejected}, unparsed {self.records_unparsed}"
         )
+        # Only a mapping with row filters adds the fourth destination; otherwise the line stays as it was.
+        return f"{line}, filtered {self.records_filtered}" if self.records_filtered else line
 
 
 class DatasetVersion(models.Model):

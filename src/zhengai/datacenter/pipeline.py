@@ -18,9 +18,11 @@ import pyarrow.parquet as pq
 
 from zhengai.datacenter import store
 from zhengai.datacenter.connectors import RawChunk
+from zhengai.datacenter.fieldops import lookup_misses, miss_reason, resolve_lookups
 from zhengai.datacenter.mapping import MappingSpec, apply
+from zhengai.datacenter.rowfilters import filter_chunk, filtered_notice
 from zhengai.datacenter.standard import TABLES_BY_NAME, StandardTable, TableKind
-from zhengai.datacenter.validation import ERROR_SCHEMA, REQUIRED_REASON, check_chunk
+from zhengai.datacenter.validation import ERROR_SCHEMA, REQUIRED_REASON, Checked, check_chunk
 from zhengai.lib import clock
 
 Progress = Callable[[int, str], None]
@@ -41,6 +43,7 @@ class Prepared:
     lines: int | None = None  # physical lines (sheet rows) of the files; None where a source has no lines
     unsplit: int = 0  # lines the reader could not split into a record (reported with their reason)
     blank: int = 0  # blank lines (reported, not records)
+    filtered: int = 0  # records the mapping's row filters left out (counted, neither stored nor rejected)
 
     @property
     def read(self) -> int:
@@ -50,6 +53,11 @@ class Prepared:
     @property
     def unparsed(self) -> int:
         return self.unsplit + self.blank
+
+    @property
+    def invalid(self) -> int:
+        """Records read and split into fields but not valid (filtered records are not invalid)."""
+        return self.total - self.filtered - self.valid.num_rows
 
 
 @dataclass
@@ -82,7 +90,8 @@ def prepare(
     errors: list[pa.Table] = []
     notices: list[str] = []
     schema = _typed_schema(table)
-    total = unsplit = blank = 0
+    total = unsplit = blank = filtered = 0
+    lookups = resolve_lookups(spec.operations, spec.lookup_table)
     lines: int | None = 0
     for chunk in chunks:
         lines = None if lines is None or chunk.lines is None else lines + chunk.lines
@@ -103,9 +112,16 @@ def prepare(
                 )
             )
         total += chunk.table.num_rows + len(chunk.row_errors)
-        mapped = apply(spec, chunk)
+        chunk, left_out = filter_chunk(chunk, spec.filters)
+        if len(left_out):
+            filtered += len(left_out)
+            notices.append(filtered_notice(chunk.file, left_out.slice(0, 10).to_pylist(), len(left_out)))
+        mapped = apply(spec, chunk, lookups)
         checked = check_chunk(table, mapped)
         chunk_errors = checked.errors
+        if lookups:
+            checked = _lookup_misses(spec, chunk, mapped, lookups, checked)
+            chunk_errors = checked.errors
         if chunk.explain_blank is not None and chunk_errors:
             chunk_errors = _explain_blanks(chunk, spec, chunk_errors)
         errors.extend(chunk_errors)
@@ -120,11 +136,32 @@ def prepare(
     valid = pa.concat_tables(valid_parts) if valid_parts else schema.empty_table()
     prepared = Prepared(
         table, valid, _concat_text(rejected_parts, table), _concat_errors(errors), total, notices,
-        lines=lines, unsplit=unsplit, blank=blank,
+        lines=lines, unsplit=unsplit, blank=blank, filtered=filtered,
     )  # fmt: skip
     if valid.num_rows:
         _check_keys_and_references(prepared)
     return prepared
+
+
+def _lookup_misses(spec: MappingSpec, chunk: RawChunk, mapped: pa.Table, lookups: dict, checked: Checked) -> Checked:
+    """A looked-up value without a match makes its row invalid, with a reason naming the value."""
+    invalid, errors = checked.invalid, list(checked.errors)
+    for name, (keys, _) in lookups.items():
+        op = spec.operations[name]
+        miss = lookup_misses(op, chunk.table, keys)
+        if not _any(miss):
+            continue
+        f = spec.table.field(name)
+        idx = pc.indices_nonzero(miss)
+        values = pc.take(pc.utf8_trim_whitespace(pc.cast(chunk.table.column(op["column"]), pa.string())), idx)
+        reasons = [miss_reason(op, v, empty=not len(keys)) for v in values.to_pylist()]
+        errors.append(pa.table({
+            "file": pa.array([chunk.file] * len(idx), pa.string()), "row": pc.take(mapped.column("_row"), idx),
+            "field": pa.array([f"{f.label}（{f.name}）"] * len(idx), pa.string()), "value": values,
+            "reason": pa.array(reasons, pa.string()),
+        }, schema=ERROR_SCHEMA))  # fmt: skip
+        invalid = pc.or_(invalid, miss)
+    return Checked(typed=checked.typed, invalid=invalid, errors=errors)
 
 
 def _explain_blanks(chunk: RawChunk, spec: MappingSpec, errors: list[pa.Table]) -> list[pa.Table]:

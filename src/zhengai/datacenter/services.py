@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import fnmatch
+import hashlib
+import json
 import logging
 import os
 import re
@@ -21,10 +23,12 @@ from zhengai.audit.services import audit_record
 from zhengai.datacenter import pipeline, standard, store
 from zhengai.datacenter.choices import ConnectorKind, InvalidPolicy, RunStatus
 from zhengai.datacenter.connectors import RawChunk, SourceError, reader_for
+from zhengai.datacenter.fieldops import format_operation
 from zhengai.datacenter.mapping import TRANSFORMS, MappingSpec
 from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, SourceSystem
 from zhengai.datacenter.registry import ROSTER_TABLES, registry_sync
 from zhengai.datacenter.reports import write_error_report
+from zhengai.datacenter.rowfilters import format_filter
 from zhengai.datacenter.standard import TableKind
 from zhengai.datacenter.standard import table as standard_table
 from zhengai.lib.hooks import BATCH_COMMITTED
@@ -48,6 +52,9 @@ def mapping_spec(mapping: SourceMapping) -> MappingSpec:
         transforms=mapping.transforms or {},
         fixed_values=mapping.fixed_values or {},
         conditions=mapping.conditions or {},
+        filters=mapping.filters or [],
+        operations=mapping.operations or {},
+        lookup_table=(mapping.lookup_table or {}).get("pairs", {}),
     )
 
 
@@ -177,14 +184,15 @@ def import_run_execute(*, run: ImportRun, worker: str = "") -> ImportRun:
 
 
 def _records(prepared: pipeline.Prepared, *, stored: int) -> dict:
-    """read = stored + rejected + unparsed: each record of the input is one of the three."""
-    read, unparsed = prepared.read, prepared.unparsed
+    """read = stored + rejected + unparsed + filtered: each record of the input is one of the four."""
+    read, unparsed, filtered = prepared.read, prepared.unparsed, prepared.filtered
     return {
         "lines_total": prepared.lines,
         "records_read": read,
         "records_stored": stored,
-        "records_rejected": read - stored - unparsed,
+        "records_rejected": read - stored - unparsed - filtered,
         "records_unparsed": unparsed,
+        "records_filtered": filtered,
     }
 
 
@@ -200,7 +208,7 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
     progress(5, "读取文件")
     watermark: list[str] = []
     prepared = pipeline.prepare(table, spec, _tracking(_chunks(run, mapping, spec), watermark), progress)
-    invalid_rows = prepared.total - prepared.valid.num_rows
+    invalid_rows = prepared.invalid
     version = store.current_version(table.name)
     policy = run.source.invalid_policy
     if invalid_rows and policy == InvalidPolicy.REJECT_BATCH:
@@ -209,6 +217,12 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
         report_fields = _keep_evidence(run, prepared, counts)
         _finish(run, RunStatus.REJECTED, **counts, **report_fields, message="\n".join(prepared.notices),
                 decision=f"有 {invalid_rows:,} 行无效，按数据源规则整批拒收；错误报告与被拒行已留档")  # fmt: skip
+        return
+    if prepared.valid.num_rows == 0 and not invalid_rows and prepared.filtered:
+        # An empty batch would read as "every row is gone" for a roster: refuse it instead.
+        counts = {"rows_total": prepared.total, "rows_invalid": 0, **_records(prepared, stored=0)}
+        _finish(run, RunStatus.REJECTED, **counts, message="\n".join(prepared.notices),
+                decision=f"按行筛选条件 {prepared.filtered:,} 条记录全部未取，没有可入库的行，整批拒收")  # fmt: skip
         return
     progress(65, "与现有数据比对")
     diff = pipeline.compare(prepared, version, snapshot_date=run.snapshot_date)
@@ -355,7 +369,17 @@ def _mapping_snapshot(mapping: SourceMapping | None) -> dict | None:
     return _mapping_lines(mapping.table, {
         "columns": mapping.columns, "value_maps": mapping.value_maps or {}, "transforms": mapping.transforms or {},
         "fixed_values": mapping.fixed_values or {}, "header_row": mapping.header_row, "locator": mapping.locator,
+        "filters": mapping.filters or [], "operations": mapping.operations or {},
+        "lookup_table": mapping.lookup_table or {},
     })  # fmt: skip
+
+
+def _lookup_line(lookup: dict) -> str:
+    if not lookup:
+        return ""
+    digest = hashlib.sha1(json.dumps(lookup.get("pairs", {}), ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+    pairs = len(lookup.get("pairs", {}))
+    return f"{lookup.get('name', '')}：{lookup.get('key', '')} → {lookup.get('value', '')}，{pairs} 条（{digest[:8]}）"
 
 
 def _mapping_lines(table_name: str, values: dict) -> dict:
@@ -368,6 +392,11 @@ def _mapping_lines(table_name: str, values: dict) -> dict:
         ],
         "值转换": [f"{label.get(k, k)}：{TRANSFORMS.get(v, (v,))[0]}" for k, v in values["transforms"].items()],
         "固定值": [f"{label.get(k, k)} = {v}" for k, v in values["fixed_values"].items()],
+        "行筛选": [format_filter(f) for f in values.get("filters") or []],
+        "字段运算": [
+            f"{label.get(k, k)} ← {format_operation(op)}" for k, op in (values.get("operations") or {}).items()
+        ],
+        "对照表": _lookup_line(values.get("lookup_table") or {}),
         "表头所在行": values["header_row"],
         "位置": values["locator"] or "（任意文件）",
     }

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -14,7 +14,9 @@ from python_calamine import CalamineWorkbook
 from zhengai.datacenter import pipeline
 from zhengai.datacenter.connectors import RawChunk, SourceError, reader_for
 from zhengai.datacenter.connectors.files.encoding import decode
+from zhengai.datacenter.connectors.files.header import NO_HEADER, position_names
 from zhengai.datacenter.mapping import MappingSpec, apply, suggest
+from zhengai.datacenter.rowfilters import filter_chunk, filtered_notice
 from zhengai.datacenter.services import FILE_KINDS
 from zhengai.datacenter.standard import CODE_SETS, FieldType, StandardTable
 from zhengai.datacenter.validation import check_chunk
@@ -29,6 +31,7 @@ class SampleHeader:
     sheets: list[str]
     sheet: str | None
     notices: list[str]
+    examples: dict[str, str] = field(default_factory=dict)  # column → its first value, for a file without header
 
 
 def _cell_text(value: object) -> str:
@@ -84,11 +87,17 @@ def sample_header(
     if not any(any(v for v in r) for r in rows):
         raise SourceError(f"文件“{name}”是空的，没有任何内容")
     notices: list[str] = []
+    if header_row == NO_HEADER:
+        columns = position_names(rows)
+        first = next((r for r in rows if any(r)), [])
+        examples = {c: first[i] for i, c in enumerate(columns) if i < len(first) and first[i]}
+        return SampleHeader(columns, NO_HEADER, sheets, chosen, ["文件没有表头，按列位置对应"], examples)
     if header_row is None:
         scores = [(len(suggest(table, [v for v in r if v])), -i) for i, r in enumerate(rows)]
         best = max(range(len(rows)), key=lambda i: scores[i]) if rows else 0
         if scores[best][0] == 0:
             best = next(i for i, r in enumerate(rows) if any(r))
+            notices.append("没有一行像表头；如果文件没有表头，请勾选“文件没有表头”，按列位置对应")
         if best > 0:
             notices.append(f"表头在第 {best + 1} 行（前面的 {best} 行是标题或合并表头）")
         header_row = best + 1
@@ -168,6 +177,10 @@ def mapping_preview(
         chunk = next(iter(reader_for(kind)(path, **options)))
     except SourceError as exc:
         return Preview(table, [], [], str(exc))
+    notices = list(chunk.notices)
+    chunk, left_out = filter_chunk(chunk, spec.filters)
+    if len(left_out):
+        notices.append(filtered_notice(chunk.file, left_out.slice(0, 10).to_pylist(), len(left_out)))
     numbers = chunk.rows().slice(0, limit)
     shown = numbers.to_pylist()
     last = shown[-1] if shown else 0
@@ -211,4 +224,4 @@ def mapping_preview(
         if number not in shown:  # rows the reader could not split into columns
             rows.append(PreviewRow(number or 0, [PreviewCell("", "", []) for _ in table.fields], reasons))
     rows.sort(key=lambda r: r.number)
-    return Preview(table, rows, list(chunk.notices), "")
+    return Preview(table, rows, notices, "")

@@ -163,3 +163,52 @@ def test_physical_lines_are_counted_as_an_editor_numbers_them(step):
 
     for data in [b"", b"a", b"a\n", b"a\nb", b"a\r\nb\r\n", b"a\rb", b"a\r\n\r\nb", b"\n\n", b"x\r", b"a\r\nb\nc\rd"]:
         assert count_lines(data, step=step) == len(physical_lines(data.decode())), data
+
+
+# A headerless export and one with English / pinyin headers: the same accounting, the same physical 行号.
+NO_HEADER_LINES = [
+    "D0001,部门1,2,",
+    'D0002,"部门2,2,',  # line 2: an open quote runs its fields together
+    "",  # line 3: blank
+    "D0004,部门4,9,",  # line 4: no such 部门类别
+    "D0005,部门5,3,",
+]
+ENGLISH_HEAD = "DEPT_CODE,DeptName,BMLB,SJBMDM,Status"
+ENGLISH_LINES = ["D0001,部门1,2,,ok", "D0002,部门2,9,,ok", "D0003,部门3,2,,closed", "", "D0005,部门5,3,D0001,ok"]
+
+
+def test_a_headerless_file_is_accounted_for_by_physical_line(source, tmp_path):
+    from zhengai.datacenter.models import SourceMapping
+
+    by_position = {"dept_code": "第1列", "dept_name": "第2列", "dept_kind": "第3列", "parent_code": "第4列"}
+    SourceMapping.objects.create(source=source, table="departments", columns=by_position, header_row=0)
+    path = tmp_path / "部门_无表头.csv"
+    path.write_bytes("\r\n".join(NO_HEADER_LINES).encode("gbk") + b"\r\n")
+    run = import_run_execute(run=import_run_create(source=source, table="departments", paths=[path]))
+    assert run.lines_total == 5 and run.records_read == 5  # no header: every line is a record
+    assert run.records_read == run.records_stored + run.records_rejected + run.records_unparsed
+    assert (run.records_stored, run.records_rejected, run.records_unparsed) == (2, 1, 2), run.message
+    assert _report_lines(run) == {2, 4}
+    assert run.records_line == "records: lines 5, read 5, stored 2, rejected 1, unparsed 2"
+
+
+def test_an_english_header_file_is_mapped_by_suggestion_and_accounted_for(source, tmp_path):
+    from zhengai.datacenter.mapping import suggest
+    from zhengai.datacenter.models import SourceMapping
+    from zhengai.datacenter.rowfilters import parse_filters
+    from zhengai.datacenter.standard import table
+
+    columns = suggest(table("departments"), ENGLISH_HEAD.split(","))
+    assert columns == {"dept_code": "DEPT_CODE", "dept_name": "DeptName", "dept_kind": "BMLB", "parent_code": "SJBMDM"}
+    SourceMapping.objects.create(
+        source=source, table="departments", columns=columns, filters=parse_filters("排除 Status 等于 closed")
+    )
+    path = tmp_path / "departments.csv"
+    path.write_bytes("\n".join([ENGLISH_HEAD, *ENGLISH_LINES]).encode("utf-8") + b"\n")
+    run = import_run_execute(run=import_run_create(source=source, table="departments", paths=[path]))
+    assert run.lines_total == 6 and run.records_read == 5
+    assert run.records_read == (run.records_stored + run.records_rejected + run.records_unparsed + run.records_filtered)
+    assert (run.records_stored, run.records_rejected, run.records_unparsed, run.records_filtered) == (2, 1, 1, 1)
+    assert _report_lines(run) == {3}  # D0002's 部门类别, on physical line 3
+    assert "第 4 行" in run.message  # the filtered row, by its physical line
+    assert run.records_line == "records: lines 6, read 5, stored 2, rejected 1, unparsed 1, filtered 1"

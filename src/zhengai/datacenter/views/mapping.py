@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import time
 import uuid
@@ -16,6 +17,8 @@ from django.views.decorators.http import require_http_methods
 
 from zhengai.datacenter import forms, selectors, standard
 from zhengai.datacenter.connectors import SourceError
+from zhengai.datacenter.connectors.files.header import NO_HEADER
+from zhengai.datacenter.fieldops import OperationError, read_lookup_file
 from zhengai.datacenter.mapping import suggest
 from zhengai.datacenter.models import SourceMapping, SourceSystem
 from zhengai.datacenter.services import source_mapping_save
@@ -73,15 +76,22 @@ class _Editor:
     def saved_columns(self) -> list[str]:
         return list((self.mapping.columns if self.mapping else {}).values())
 
-    def make_form(self, data=None, *, initial=None, suggested=frozenset()) -> forms.MappingForm:
+    lookup_table: dict | None = None
+    lookup_token: str = ""
+
+    def make_form(self, data=None, *, initial=None, suggested=frozenset(), files=None) -> forms.MappingForm:
         """The editor form; source columns come from the sample when there is one, else the saved mapping."""
+        examples: dict[str, str] = {}
         if self.header is not None:
             columns, missing, sheets = self.header.columns, self.saved_columns, self.header.sheets
+            examples = self.header.examples
         else:
             columns, missing, sheets = self.saved_columns, [], []
         return forms.MappingForm(
-            data, initial=initial, table=self.table, source=self.source, columns=columns,
-            missing_columns=missing, suggested=suggested, sheets=sheets,
+            data, files, initial=initial, table=self.table, source=self.source, columns=columns,
+            missing_columns=missing, suggested=suggested, sheets=sheets, examples=examples,
+            lookup_table=self.lookup_table if self.lookup_table is not None else (
+                self.mapping.lookup_table if self.mapping else {}),
         )  # fmt: skip
 
     def read_sample(self, path: Path, **options) -> None:
@@ -113,6 +123,24 @@ def _editor_sample(request: HttpRequest, editor: _Editor) -> None:
     editor.form = editor.make_form(initial=initial, suggested=suggested)
 
 
+def _editor_lookup(request: HttpRequest, editor: _Editor) -> str:
+    """An uploaded lookup table is read once and kept by token between preview and save; returns a problem."""
+    upload = request.FILES.get("lookup_file")
+    token = request.POST.get("lookup_token", "")
+    if upload is not None:
+        token, name = _sample_save(upload)
+        try:
+            editor.lookup_table = read_lookup_file(_sample_path(token, name), name=upload.name)
+        except OperationError as exc:
+            return str(exc)
+        (_samples_dir() / token / "lookup.json").write_text(json.dumps(editor.lookup_table, ensure_ascii=False))
+        editor.lookup_token = token
+    elif forms.SAMPLE_TOKEN.match(token) and (_samples_dir() / token / "lookup.json").is_file():
+        editor.lookup_table = json.loads((_samples_dir() / token / "lookup.json").read_text())
+        editor.lookup_token = token
+    return ""
+
+
 def _editor_submit(request: HttpRequest, editor: _Editor, action: str) -> bool:
     """预览 or 保存. Returns True when the mapping was saved."""
     token, editor.sample_name = request.POST.get("sample", ""), request.POST.get("sample_name", "")
@@ -122,8 +150,15 @@ def _editor_submit(request: HttpRequest, editor: _Editor, action: str) -> bool:
             header_row = max(1, int(request.POST.get("header_row") or 1))
         except ValueError:
             header_row = 1
+        if request.POST.get("no_header"):
+            header_row = NO_HEADER
         editor.read_sample(path, header_row=header_row, sheet=request.POST.get("sheet") or None)
-    form = editor.form = editor.make_form(request.POST)
+    problem = _editor_lookup(request, editor)
+    data = request.POST.copy()
+    data["lookup_token"] = editor.lookup_token
+    form = editor.form = editor.make_form(data, files=request.FILES)
+    if problem:
+        form.add_error("lookup_file", problem)
     if not form.is_valid():
         return False
     try:
@@ -185,5 +220,6 @@ def mapping_edit(request: HttpRequest, code: str, table: str) -> HttpResponse:
         "problem": editor.problem,
         "editable": editable,
         "sheets": form.sheets,
+        "lookup_table": form.lookup_table,
     }
     return render(request, "datacenter/mapping_edit.html", context)

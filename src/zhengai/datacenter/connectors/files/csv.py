@@ -186,7 +186,8 @@ def read_csv(
                 notices.append(f"第 {shown} 行是空行，不是记录")
     if data.num_rows == 0 and not problems:
         if blank_lines:
-            raise SourceError(f"文件“{file}”表头（第 {header_idx + 1} 行）之后只有空行，没有数据行")
+            where = f"表头（第 {header_idx + 1} 行）之后" if header_idx >= 0 else ""
+            raise SourceError(f"文件“{file}”{where}只有空行，没有数据行")
         raise SourceError(f"文件“{file}”只有表头，没有数据行")
     yield RawChunk(
         file=file,

@@ -15,6 +15,19 @@ def _norm(value: object) -> str:
     return unicodedata.normalize("NFKC", str(value or "")).strip().replace(" ", "")
 
 
+NO_HEADER = 0  # header_row 0: the file has no header; columns are named by position
+
+
+def position_name(index: int) -> str:
+    """The name of the column at 0-based `index` in a file without a header: 第1列, 第2列 …"""
+    return f"第{index + 1}列"
+
+
+def position_names(first_rows: Sequence[Sequence[object]]) -> list[str]:
+    width = max((len(r) for r in first_rows), default=0)
+    return [position_name(i) for i in range(width)]
+
+
 def find_header(
     first_rows: Sequence[Sequence[object]], expected: Sequence[str], *, file: str, header_row: int = 1
 ) -> tuple[int, list[str], list[str]]:
@@ -25,6 +38,8 @@ def find_header(
     """
     if not first_rows:
         raise SourceError(f"文件“{file}”是空的，没有任何内容")
+    if header_row == NO_HEADER:  # every row is data; index -1 means "the row before the first"
+        return -1, position_names(first_rows), [f"文件“{file}”没有表头，按列位置（第1列、第2列…）对应"]
     wanted = {_norm(e) for e in expected}
     best, best_hits = -1, 0
     for i, row in enumerate(first_rows):
@@ -61,6 +76,10 @@ def check_columns(
             )
         seen.setdefault(name, i)
     missing = [e for e in expected if e not in seen]
+    if missing and header_line == NO_HEADER:
+        raise SourceError(
+            f"文件“{file}”只有 {len(names)} 列，映射要用的{'、'.join(missing)}不存在（文件没有表头，按列位置对应）"
+        )
     if missing:
         raise SourceError(f"文件“{file}”缺少列：{'、'.join(missing)}（表头在第 {header_line} 行）")
     extra = [n for n in names if n and n not in expected and n not in optional]
