@@ -128,7 +128,7 @@ def test_a_utf8_file_with_gbk_lines_pasted_in_is_refused_naming_the_first_such_l
     path = tmp_path / "部门_合并.csv"
     utf8 = "".join(f"{line}\n" for line in [HEAD, *_clean(5)]).encode("utf-8")
     gbk = "".join(f"{line}\n" for line in _clean(3, first=6)).encode("gbk")
-    path.write_bytes(b"\xef\xbb\xbf" + utf8 + gbk + "D0009,部门9,2,\n".encode("utf-8"))
+    path.write_bytes(b"\xef\xbb\xbf" + utf8 + gbk + "D0009,部门9,2,\n".encode())
     run = import_run_execute(run=import_run_create(source=source, table="departments", paths=[path]))
     assert run.status == "rejected"
     assert "编码混杂" in run.message and "第 7 行" in run.message  # header, 5 UTF-8 lines, then line 7 is GBK
