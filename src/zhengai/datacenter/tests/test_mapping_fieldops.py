@@ -92,7 +92,7 @@ def test_operations_are_written_and_read_back_in_words():
         ("相加 A+B", "“相加 A+B”看不懂；可以写"),
         ("日期 2024-02-30 加 天数", "起始日期“2024-02-30”不是有效日期"),
         ("查表 卡号 在 cards.no 取 sno", "没有标准数据表“cards”"),
-        ("查表 卡号 在 students.card_no 取 student_no", "标准表“学生”（students）没有字段“card_no”"),
+        ("查表 卡号 在 students.wechat_id 取 student_no", "标准表“学生”（students）没有字段“wechat_id”"),
         ("拆分 A 用 - 取 0", "段号从 1 开始"),
     ],
 )
