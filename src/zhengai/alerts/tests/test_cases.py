@@ -94,6 +94,19 @@ def evaluate(indicators: dict, values: dict[tuple[str, str], float], *, now=NOW)
 ZHAO, QIAN = "2023010101", "2023010102"
 
 
+def enrolled(cast, n: int) -> list[str]:
+    """n more 在读 students of 软件2301 (学生0 …), their numbers."""
+    from zhengai.org.models import Student
+
+    many = [f"2023019{k:03d}" for k in range(n)]
+    Student.objects.bulk_create(
+        Student(student_no=no, name=f"学生{k}", gender="1", major=cast.software, school_class=cast.soft2301,
+                cohort=2023, status=StudentStatus.ENROLLED)
+        for k, no in enumerate(many)
+    )  # fmt: skip
+    return many
+
+
 def test_a_student_with_several_signals_has_one_case_for_the_term_routed_to_the_class_adviser(indicators, cast):
     evaluate(indicators, {("T-GK", ZHAO): 3, ("T-KQ", ZHAO): 7, ("T-GK", QIAN): 0})
     assert not Alert.objects.filter(kind=ItemKind.ALERT).exists()  # student indicators bundle, never alert alone
@@ -205,14 +218,8 @@ def test_a_student_never_sees_internal_notes_only_what_was_shared(indicators, ca
 
 
 def test_a_bulk_action_on_a_filter_reaches_every_matching_item_on_every_page(indicators, cast, client_for):
-    from zhengai.org.models import Student
 
-    many = [f"2023019{n:03d}" for n in range(60)]
-    Student.objects.bulk_create(
-        Student(student_no=no, name=f"学生{n}", gender="1", major=cast.software, school_class=cast.soft2301,
-                cohort=2023, status=StudentStatus.ENROLLED)
-        for n, no in enumerate(many)
-    )  # fmt: skip
+    many = enrolled(cast, 60)
     alert_policy_set(indicator=indicators["T-KQ"], mode="alert", by=cast.user("officer"))
     evaluate(indicators, {**{("T-GK", no): 3 for no in many}, ("T-KQ", ZHAO): 7})
     officer = client_for("officer")
@@ -232,14 +239,8 @@ def test_a_bulk_action_on_a_filter_reaches_every_matching_item_on_every_page(ind
 
 
 def test_a_class_where_many_students_have_cases_raises_one_class_alert_to_its_department(indicators, cast):
-    from zhengai.org.models import Student
 
-    many = [f"2023019{n:03d}" for n in range(10)]
-    Student.objects.bulk_create(
-        Student(student_no=no, name=f"学生{n}", gender="1", major=cast.software, school_class=cast.soft2301,
-                cohort=2023, status=StudentStatus.ENROLLED)
-        for n, no in enumerate(many)
-    )  # fmt: skip
+    many = enrolled(cast, 10)
     evaluate(indicators, {("T-GK", no): 3 for no in many[:4]})  # 4 of 12 在读: fewer than five
     assert not Alert.objects.filter(entity_kind="class").exists()
     evaluate(indicators, {("T-GK", no): 3 for no in many[:6]})  # 6 of 12 = 50 % ≥ 30 %
@@ -270,18 +271,12 @@ def test_many_items_at_once_reach_a_person_as_one_digest_and_red_ones_at_once(
     from zhengai.alerts.models import Delivery
     from zhengai.alerts.notifications import deliveries_send_due
     from zhengai.alerts.selectors import to_handle_count
-    from zhengai.org.models import Student
 
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     adviser = cast.user("teacher")
     adviser.email = "lina@college.edu.cn"
     adviser.save()
-    many = [f"2023019{n:03d}" for n in range(8)]
-    Student.objects.bulk_create(
-        Student(student_no=no, name=f"学生{n}", gender="1", major=cast.software, school_class=cast.soft2301,
-                cohort=2023, status=StudentStatus.ENROLLED)
-        for n, no in enumerate(many)
-    )  # fmt: skip
+    many = enrolled(cast, 8)
     AlertSettings.objects.update(class_case_share=100)  # no class alert here
     with django_capture_on_commit_callbacks(execute=True):
         evaluate(indicators, {**{("T-GK", no): 3 for no in many[:7]}, ("T-GK", many[7]): 7})
@@ -336,14 +331,8 @@ def test_a_backfill_of_older_periods_records_history_without_opening_current_ite
 
 
 def test_the_quality_office_overview_groups_the_worklist_by_problem_worst_first(indicators, cast, client_for):
-    from zhengai.org.models import Student
 
-    many = [f"2023019{n:03d}" for n in range(7)]
-    Student.objects.bulk_create(
-        Student(student_no=no, name=f"学生{n}", gender="1", major=cast.software, school_class=cast.soft2301,
-                cohort=2023, status=StudentStatus.ENROLLED)
-        for n, no in enumerate(many)
-    )  # fmt: skip
+    many = enrolled(cast, 7)
     AlertSettings.objects.update(class_case_share=100)  # no class alert here
     alert_policy_set(indicator=indicators["T-KQ"], mode="alert", by=cast.user("officer"))
     absent = {("T-KQ", no): 6 for no in many[:6]} | {("T-KQ", many[6]): 12}  # six 预警, one 未达标
