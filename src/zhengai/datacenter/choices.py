@@ -20,10 +20,12 @@ class RunStatus(models.TextChoices):
     UNCHANGED = "unchanged", "无变化"
     REJECTED = "rejected", "已拒收"
     FAILED = "failed", "出错"
+    # A roster batch that would remove a large share of the stored entities waits for a person.
+    HELD = "held", "待确认"
 
     @classmethod
     def finished(cls) -> frozenset[str]:
-        return frozenset({cls.VALIDATED, cls.COMMITTED, cls.UNCHANGED, cls.REJECTED, cls.FAILED})
+        return frozenset({cls.VALIDATED, cls.COMMITTED, cls.UNCHANGED, cls.REJECTED, cls.FAILED, cls.HELD})
 
 
 RUN_STATUS_COLOURS = {
@@ -34,6 +36,7 @@ RUN_STATUS_COLOURS = {
     RunStatus.UNCHANGED: "teal",
     RunStatus.REJECTED: "orange",
     RunStatus.FAILED: "red",
+    RunStatus.HELD: "yellow",
 }
 
 

@@ -17,7 +17,10 @@ class SourceSystem(models.Model):
         "org.OrgUnit", verbose_name="责任部门", null=True, blank=True, on_delete=models.SET_NULL
     )
     connector = models.CharField("接入方式", max_length=16, choices=ConnectorKind.choices)
-    config = models.JSONField("连接配置", default=dict, blank=True, help_text="数据库地址、投放目录等")
+    config = models.JSONField("连接配置", default=dict, blank=True, help_text="数据库地址、投放目录等（不含密码）")
+    secrets = models.TextField(
+        "连接密钥（密文）", blank=True, help_text="密码等加密保存，页面和审计记录都不显示；见 datacenter/secrets.py"
+    )
     schedule_minutes = models.PositiveIntegerField("同步周期（分钟）", default=0, help_text="0 表示手工导入")
     expected_every_days = models.PositiveIntegerField(
         "应更新周期（天）", default=30, help_text="超过该天数没有成功批次即标为过期"
@@ -85,6 +88,9 @@ class ImportRun(models.Model):
     table = models.CharField("标准数据表", max_length=64, db_index=True)
     status = models.CharField("状态", max_length=16, choices=RunStatus.choices, default=RunStatus.PENDING)
     dry_run = models.BooleanField("试运行", default=False)
+    confirm_removal = models.BooleanField(
+        "已确认大量消失", default=False, help_text="名单批次会使大量现有记录消失时，须有人确认才入库"
+    )
     snapshot_date = models.DateField("快照时点", null=True, blank=True)
     files = models.JSONField("原始文件", default=list, blank=True, help_text="[{name, sha256, size, path}]")
     created_by = models.ForeignKey(
