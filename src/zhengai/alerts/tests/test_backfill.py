@@ -100,7 +100,9 @@ def _outcomes(entity: str) -> dict[str, str]:
     return dict(zip(table.column("period").to_pylist(), table.column("outcome").to_pylist(), strict=True))
 
 
-def test_a_backfill_of_two_older_years_records_their_history_and_leaves_the_worklist_as_it_was(college, cast, tmp_path):
+def test_a_backfill_of_two_older_years_records_their_history_and_leaves_the_worklist_as_it_was(
+    college, cast, tmp_path, client_for
+):
     with clock.frozen(TODAY):
         _import(college, _csv(tmp_path / "招生_2023-2025.csv", CURRENT))
         current = evaluate_now(indicator_codes=["T-BDL"])
@@ -149,6 +151,12 @@ def test_a_backfill_of_two_older_years_records_their_history_and_leaves_the_work
     assert "2021-2022（学年）：写入历史 3 个监测值（未达标 2，达标 1）" in text
     assert "2022-2023（学年）：写入历史 3 个监测值（未达标 1，达标 1，预警 1）" in text
     assert "补录不打开、更新或恢复预警" in text
+    # The 计算批次 pages say which run was a backfill, so nobody looks for its alerts.
+    client = client_for("officer")
+    page = client.get(f"/standards/runs/{run.pk}/").content.decode()
+    assert "补录历史" in page and "不打开、更新或恢复任何预警事项" in page
+    listing = client.get("/standards/runs/").content.decode()
+    assert listing.count("补录历史</span>") == 1, "only the backfill run carries the mark"
 
 
 def test_a_backfill_of_a_current_period_is_refused(college):
