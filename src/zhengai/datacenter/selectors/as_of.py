@@ -19,8 +19,9 @@ import pyarrow.parquet as pq
 from zhengai.datacenter import store
 from zhengai.datacenter.standard import TABLES_BY_NAME, FieldType, TableKind, TimeKind
 from zhengai.lib.periods import census_date
+from zhengai.org.selectors import census_days
 
-CENSUS_DAY = "09-30"  # the 时点 of a year's figures when a table keeps a year, not a date
+CENSUS_DAY = "09-30"  # the 时点 of a year not (yet) in the calendar: the national 统计日 of 状态数据
 
 
 @dataclass(frozen=True)
@@ -62,8 +63,12 @@ def _as_date(value) -> dt.date | None:
     return None
 
 
-def as_of_from_max(table_name: str, value) -> DataAsOf | None:
-    """Pure: the as-of of a table whose time field (or snapshot date) has `value` as its largest value."""
+def as_of_from_max(table_name: str, value, *, census: dict[int, dt.date] | None = None) -> DataAsOf | None:
+    """Pure: the as-of of a table whose time field (or snapshot date) has `value` as its largest value.
+
+    `census` holds the calendar's 统计日 per 学年 (the calendar editor sets it per year); a year it lacks
+    falls back to 09-30.
+    """
     if value is None:
         return None
     spec = TABLES_BY_NAME[table_name]
@@ -80,7 +85,7 @@ def as_of_from_max(table_name: str, value) -> DataAsOf | None:
         if name == "graduation_year":
             return DataAsOf(None, f"{year} 届")
         if spec.time_kind == TimeKind.POINT:
-            day = census_date(year, CENSUS_DAY)
+            day = (census or {}).get(year) or census_date(year, CENSUS_DAY)
             return DataAsOf(day, f"{day.isoformat()}（{year}-{year + 1} 学年时点）")
         if spec.time_kind == TimeKind.CALENDAR_YEAR:
             return DataAsOf(None, f"{year} 年")
@@ -89,7 +94,7 @@ def as_of_from_max(table_name: str, value) -> DataAsOf | None:
 
 
 @lru_cache(maxsize=256)
-def _version_as_of(table_name: str, paths: tuple[str, ...]) -> DataAsOf | None:
+def _version_max(table_name: str, paths: tuple[str, ...]):
     spec = TABLES_BY_NAME[table_name]
     if spec.time_field is None:
         if spec.kind != TableKind.SNAPSHOT:
@@ -98,10 +103,9 @@ def _version_as_of(table_name: str, paths: tuple[str, ...]) -> DataAsOf | None:
     else:
         column = spec.time_field
     try:
-        value = _max_statistic(paths, column)
+        return _max_statistic(paths, column)
     except OSError:  # a file replaced under us: no figure rather than an error page
         return None
-    return as_of_from_max(table_name, value)
 
 
 def data_as_of(table_name: str) -> DataAsOf | None:
@@ -111,4 +115,7 @@ def data_as_of(table_name: str) -> DataAsOf | None:
     version = store.current_version(table_name)
     if version is None or not version.files:
         return None
-    return _version_as_of(table_name, tuple(version.paths()))
+    value = _version_max(table_name, tuple(version.paths()))
+    spec = TABLES_BY_NAME[table_name]
+    census = census_days() if spec.time_kind == TimeKind.POINT and spec.time_field else None
+    return as_of_from_max(table_name, value, census=census)

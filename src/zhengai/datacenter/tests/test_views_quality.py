@@ -55,6 +55,9 @@ def test_the_as_of_follows_each_tables_time_semantics():
     assert as_of_from_max("card_transactions", dt.datetime(2026, 10, 25, 22, 5)).day == dt.date(2026, 10, 25)
     resources = as_of_from_max("school_resources", 2026)
     assert resources.day == dt.date(2026, 9, 30) and resources.text.startswith("2026-09-30")
+    # A year whose 统计日 the calendar moved takes the calendar's day.
+    moved = as_of_from_max("school_resources", 2026, census={2026: dt.date(2026, 10, 31)})
+    assert moved.day == dt.date(2026, 10, 31) and moved.text.startswith("2026-10-31（2026-2027 学年时点）")
     assert as_of_from_max("grades", "2025-2026-2").text == "2025-2026-2 学期"
     assert as_of_from_max("admissions", 2026).text == "2026-2027 学年"
     assert as_of_from_max("finance", 2025).text == "2025 年"
