@@ -233,7 +233,7 @@ def _push_source():
 def realtime_latency(ctx: Context, *, worker_interval: float = 0.1, timeout: float = 180.0) -> dict:
     """Commit 1,000-row grades batches and time until their alerts are visible (a worker in another process).
 
-    The first batch meets a worker that has just started (it loads the catalogue and compiles its plans);
+    The first batch meets a worker that has just started (it loads the catalogue and compiles its queries);
     the second is the steady state: that latency is the figure.
     """
     import os

@@ -29,13 +29,13 @@ from zhengai.datacenter import store
 from zhengai.datacenter.standard import TABLES_BY_NAME
 from zhengai.indicators import services as indicator_services
 from zhengai.indicators.choices import Outcome, PeriodKind
+from zhengai.indicators.compiled import compiled_for, only_entities
 from zhengai.indicators.compiler import Context, compile_indicator
 from zhengai.indicators.declarations import SCHOOL_KEY
 from zhengai.indicators.declarations import Indicator as Declaration
 from zhengai.indicators.engines import open_engine
 from zhengai.indicators.models import Indicator, Threshold
 from zhengai.indicators.periods import Period, TermSpan, default_terms, periods_between
-from zhengai.indicators.plans import only_entities, plan_for
 from zhengai.indicators.selectors import ThresholdBook, catalogue
 from zhengai.indicators.thresholds import Thresholds, evaluate_array
 from zhengai.lib import clock
@@ -225,9 +225,9 @@ def _execute(run: EvaluationRun, progress) -> None:
                 if not periods_by_kind[kind]:
                     continue
                 only = run.entities.get(decl.entity) if run.entities else None
-                if engine.supports_plans:
-                    plan, _cached = plan_for(contexts[kind], decl, selected[code][0].raw)
-                    prepared = plan.sql if only is None else only_entities(plan.sql, only)
+                if engine.supports_compiled_cache:
+                    query, _cached = compiled_for(contexts[kind], decl, selected[code][0].raw)
+                    prepared = query.sql if only is None else only_entities(query.sql, only)
                 else:
                     prepared = engine.prepare(compile_indicator(contexts[kind], decl, entities=only))
                 future = pool.submit(timed_run, code, prepared)

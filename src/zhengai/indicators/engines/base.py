@@ -14,7 +14,7 @@ class EngineUnavailable(RuntimeError):
 class Engine:
     name = ""
     label = ""
-    supports_plans = False  # runs compiled SQL text (DuckDB): compiled plans can be cached and reused
+    supports_compiled_cache = False  # runs compiled SQL text (DuckDB): compiled queries can be cached and reused
 
     def __init__(self, versions: dict[str, Version | None]):
         self.versions = versions

@@ -21,7 +21,7 @@ class DuckDBEngine(Engine):
     name = "duckdb"
     label = "DuckDB（进程内）"
 
-    supports_plans = True
+    supports_compiled_cache = True
 
     def __init__(self, versions: dict[str, Version | None], *, threads: int = 2):
         super().__init__(versions)
@@ -56,7 +56,7 @@ class DuckDBEngine(Engine):
         return self._frames[name]
 
     def track_frames(self) -> None:
-        """Start recording the frames and tables the next compiled expression uses (for the plan cache)."""
+        """Start recording the frames and tables the next compiled expression uses (for the compiled-query cache)."""
         self._tracking = {}
         self._tables_used = set()
 

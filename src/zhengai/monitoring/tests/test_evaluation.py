@@ -101,16 +101,16 @@ def test_an_unknown_indicator_fails_the_run_with_a_message(college):
     assert run.status == RunStatus.FAILED and "NO-SUCH" in run.message
 
 
-def test_a_second_run_reuses_compiled_plans_with_a_fresh_engine_and_gives_the_same_results(college):
-    from zhengai.indicators import plans
+def test_a_second_run_reuses_compiled_queries_with_a_fresh_engine_and_gives_the_same_results(college):
+    from zhengai.indicators import compiled
 
-    plans.clear()
+    compiled.clear()
     first = evaluate_now(indicator_codes=["T-BDL"])
-    assert len(plans._PLANS) == 1
+    assert len(compiled._COMPILED) == 1
     before = history_read(indicators=["T-BDL"]).select(["period", "entity", "value", "outcome"]).to_pylist()
     publish_admissions([r if (r[0], r[1]) != (2025, "530701") else (2025, "530701", 100, 91) for r in ADMISSIONS])
-    second = evaluate_now(indicator_codes=["T-BDL"])  # same plan, a new engine: frames and views made again
-    assert second.status == RunStatus.SUCCEEDED and len(plans._PLANS) == 1
+    second = evaluate_now(indicator_codes=["T-BDL"])  # same compiled query, a new engine: frames and views made again
+    assert second.status == RunStatus.SUCCEEDED and len(compiled._COMPILED) == 1
     after = {(r["period"], r["entity"]): r["value"] for r in history_read(indicators=["T-BDL"]).to_pylist()}
     assert after[("2025-2026", "530701")] == pytest.approx(0.91)
     assert {(r["period"], r["entity"]) for r in before} == set(after) and first.status == RunStatus.SUCCEEDED
