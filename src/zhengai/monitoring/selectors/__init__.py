@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from zhengai.datacenter import store
@@ -28,8 +28,18 @@ from zhengai.indicators.thresholds import Thresholds, evaluate_array
 from zhengai.lib import clock
 from zhengai.monitoring import history
 from zhengai.monitoring.models import IndicatorState
-from zhengai.org import entities
+from zhengai.monitoring.selectors.entities import (
+    entity_record,
+    entity_series,
+    entity_states,
+    measurement_rows,
+    run_states,
+    states_for,
+)
 from zhengai.org.models import Course, Major, OrgUnit, SchoolClass, Student, Teacher
+
+# One entity's reads live in selectors/entities.py; other apps import them from here.
+__all__ = ["entity_record", "entity_series", "entity_states", "measurement_rows", "run_states", "states_for"]
 
 OUTCOMES = [
     o.value for o in (Outcome.PASSED, Outcome.WARN, Outcome.FAILED, Outcome.PENDING, Outcome.UNSET, Outcome.NO_DATA)
@@ -502,76 +512,6 @@ def whatif(*, indicator: Indicator, thresholds: Thresholds, group: str, effectiv
     measurements = history.history_read(indicators=[indicator.code])
     running = running_periods(indicator) if indicator.raw.get("cumulative") is True else set()
     return replay(measurements, rows=list(indicator.threshold_rows.all()), proposed=proposed, running=running)
-
-
-# ------------------------------------------------------------------------------------------ one entity
-
-
-def entity_states(kind: str, key: str, scope: EntityScope) -> list[IndicatorState]:
-    """The states of one entity's indicators that the user may see, worst outcome first."""
-    states = IndicatorState.objects.filter(scope.q(), entity_kind=kind, entity_key=key).select_related(
-        "indicator", "threshold"
-    )
-    return sorted(
-        states,
-        key=lambda s: (-OUTCOME_SEVERITY.get(s.outcome, 0), s.indicator.order, s.indicator.code),
-    )
-
-
-def entity_series(kind: str, key: str, codes: Iterable[str]) -> dict[str, list[tuple[str, float | None, str]]]:
-    """Each indicator's (period, value, outcome) over time for one entity, for the sparklines."""
-    codes = list(codes)
-    if not codes:
-        return {}
-    table = history.history_read(indicators=codes, entities=[key], order="indicator, period_start")
-    out: dict[str, list] = defaultdict(list)
-    for rec in table.select(["indicator", "entity_kind", "period", "value", "outcome"]).to_pylist():
-        if rec["entity_kind"] == kind:
-            value = rec["value"]
-            value = None if value is None or value != value else value
-            out[rec["indicator"]].append((rec["period"], value, rec["outcome"]))
-    return dict(out)
-
-
-def entity_record(kind: str, key: str, scope) -> object | None:
-    """The master-data record of an entity if the user's data scope includes it."""
-    k = entities.KINDS.get(kind)
-    if k is None or k.model is None or kind == "department":
-        return None
-    getter = {
-        "major": scope.majors,
-        "course": scope.courses,
-        "class": scope.classes,
-        "teacher": scope.teachers,
-        "student": scope.students,
-    }[kind]
-    return entities.record(kind, key, getter(k.model.objects.all()))
-
-
-def run_states(run) -> QuerySet[IndicatorState]:
-    """The current states (latest judged period per indicator and entity) that a finished run judged.
-
-    Those of the run's indicators and, for a real-time run, of its entities. A run over only some
-    periods (a backfill, a real-time batch) judged only the states it wrote: an older period loaded
-    later does not move the current state, so it never opens or recovers anything.
-    """
-    qs = IndicatorState.objects.select_related("indicator", "threshold")
-    if run.backfill:  # older history loaded later: recorded, never acted upon
-        return qs.none()
-    if run.indicator_codes:
-        qs = qs.filter(indicator__code__in=run.indicator_codes)
-    if run.entities:
-        qs = qs.filter(entity_key__in=sorted({k for values in run.entities.values() for k in values}))
-    if run.periods or run.since:
-        qs = qs.filter(run=run)
-    return qs
-
-
-def states_for(*, indicator_ids: Iterable[int], entity_keys: Iterable[str]) -> QuerySet[IndicatorState]:
-    """The current states of some indicators for some entities."""
-    return IndicatorState.objects.filter(
-        indicator_id__in=sorted(set(indicator_ids)), entity_key__in=sorted(set(entity_keys))
-    )
 
 
 def status_line() -> str:
