@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "zhengai.indicators",
     "zhengai.monitoring",
     "zhengai.alerts",
+    "zhengai.goals",
     "zhengai.demo",
 ]
 

@@ -1,0 +1,48 @@
+"""Code lists of the goal chain (目标链), with their Chinese labels and colours."""
+
+from django.db import models
+
+
+class PlanKind(models.TextChoices):
+    SCHOOL = "school", "学校发展规划"
+    SPECIAL = "special", "专项规划"
+    UNIT = "unit", "部门（系部、专业、课程）规划"
+
+
+class GoalStatus(models.TextChoices):
+    """The plan's task states (A1 of the feature list): what a person reports about the work."""
+
+    NOT_STARTED = "not_started", "未开始"
+    IN_PROGRESS = "in_progress", "进行中"
+    DONE = "done", "已完成"
+    DELAYED = "delayed", "已延期"
+    DONE_LATE = "done_late", "延期完成"
+
+
+class Rollup(models.TextChoices):
+    """How a goal's attainment comes from its children (stored per goal, A3)."""
+
+    WEIGHTED_MEAN = "weighted_mean", "下级加权平均"
+    SUM_TARGETS = "sum_targets", "下级目标值与实际值分别求和"
+    ALL_COMPLETE = "all_complete", "下级全部达成才达成"
+    LEAF_ONLY = "leaf_only", "只看本目标的目标值"
+
+
+class Verification(models.TextChoices):
+    INDICATOR = "indicator", "按绑定指标自动核验"
+    REVIEWER = "reviewer", "由核验人凭佐证核验"
+
+
+class Attainment(models.TextChoices):
+    ATTAINED = "attained", "达成"
+    NOT_ATTAINED = "not_attained", "未达成"
+    NO_DATA = "no_data", "数据不足"
+    PENDING = "pending", "待核验"
+
+
+ATTAINMENT_COLOURS = {
+    Attainment.ATTAINED: "green",
+    Attainment.NOT_ATTAINED: "red",
+    Attainment.NO_DATA: "secondary",
+    Attainment.PENDING: "yellow",
+}

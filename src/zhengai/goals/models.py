@@ -1,0 +1,139 @@
+"""Plans (规划), goals (目标) as a tree across levels and units, and targets bound to indicators.
+
+A goal belongs to a level and an entity (the school, a department, a major, a course, a teacher or a
+student) and may support several higher goals (many-to-many alignment). Its attainment is not stored:
+it is computed from the measurements of its targets' indicators (goals/attainment.py, selectors.py).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from zhengai.goals.choices import GoalStatus, PlanKind, Rollup, Verification
+from zhengai.indicators.choices import Comparison
+from zhengai.org.choices import LevelCode
+from zhengai.org.entities import SCHOOL_KEY, EntityKind
+
+
+class Plan(models.Model):
+    """A development plan: the school's (十四五, 十五五 …), a special plan, or a unit's own plan."""
+
+    name = models.CharField("名称", max_length=120)
+    kind = models.CharField("类别", max_length=16, choices=PlanKind.choices)
+    level = models.CharField("层面", max_length=16, choices=LevelCode.choices, default=LevelCode.SCHOOL)
+    parent = models.ForeignKey(
+        "self", verbose_name="所属上位规划", null=True, blank=True, related_name="children", on_delete=models.PROTECT
+    )
+    start_year = models.PositiveSmallIntegerField("起始年")
+    end_year = models.PositiveSmallIntegerField("终止年")
+    owner_unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name="牵头部门", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    document = models.FileField("规划文本", upload_to="goals/plans/", blank=True)
+    description = models.TextField("说明", blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "规划"
+        verbose_name_plural = "规划"
+        ordering = ["-start_year", "kind", "name"]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.start_year}—{self.end_year}）"
+
+
+class Goal(models.Model):
+    plan = models.ForeignKey(
+        Plan, verbose_name="规划", null=True, blank=True, related_name="goals", on_delete=models.PROTECT
+    )
+    title = models.CharField("目标", max_length=200)
+    description = models.TextField("说明", blank=True)
+    level = models.CharField("层面", max_length=16, choices=LevelCode.choices)
+    cell = models.ForeignKey(
+        "org.ArchitectureCell", verbose_name="五纵五横单元格", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    entity_kind = models.CharField("对象类型", max_length=16, choices=EntityKind.choices, default=EntityKind.SCHOOL)
+    entity_key = models.CharField("对象代码", max_length=64, default=SCHOOL_KEY)
+    owner_unit = models.ForeignKey(
+        "org.OrgUnit", verbose_name="责任部门", null=True, blank=True, related_name="goals", on_delete=models.SET_NULL
+    )
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True, related_name="goals_owned",
+        on_delete=models.SET_NULL,
+    )  # fmt: skip
+    supervisors = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name="监督人", blank=True, related_name="goals_supervised"
+    )
+    parents = models.ManyToManyField(
+        "self", verbose_name="支撑的上级目标", symmetrical=False, blank=True, related_name="children"
+    )
+    weight = models.DecimalField("权重", max_digits=6, decimal_places=2, default=1)
+    rollup = models.CharField("汇总方式", max_length=16, choices=Rollup.choices, default=Rollup.WEIGHTED_MEAN)
+    verification = models.CharField(
+        "核验方式", max_length=16, choices=Verification.choices, default=Verification.INDICATOR
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="核验人", null=True, blank=True, related_name="goals_reviewed",
+        on_delete=models.SET_NULL,
+    )  # fmt: skip
+    hold_periods = models.PositiveSmallIntegerField(
+        "连续达成周期数", default=1, help_text="自动核验的目标，监测值连续达成这么多个周期才算完成"
+    )
+    start_date = models.DateField("开始日期", null=True, blank=True)
+    due_date = models.DateField("完成期限", null=True, blank=True)
+    status = models.CharField("进展", max_length=16, choices=GoalStatus.choices, default=GoalStatus.NOT_STARTED)
+    template = models.ForeignKey(
+        "self", verbose_name="生成自模板", null=True, blank=True, related_name="generated", on_delete=models.SET_NULL
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "目标"
+        verbose_name_plural = "目标"
+        ordering = ["level", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Target(models.Model):
+    """A value per year on an indicator of the standard chain, for the goal's entity."""
+
+    goal = models.ForeignKey(Goal, verbose_name="目标", related_name="targets", on_delete=models.CASCADE)
+    indicator = models.ForeignKey(
+        "indicators.Indicator", verbose_name="指标", related_name="goal_targets", on_delete=models.PROTECT
+    )
+    period = models.CharField("周期", max_length=16, help_text="指标的周期代码，如 2025-2026（学年）、2026（自然年）")
+    comparison = models.CharField("比较", max_length=8, choices=Comparison.choices, default=Comparison.GE)
+    value = models.FloatField("目标值")
+    value_high = models.FloatField("目标值上限", null=True, blank=True, help_text="比较为“介于”时")
+
+    class Meta:
+        verbose_name = "目标值"
+        verbose_name_plural = "目标值"
+        ordering = ["goal", "indicator__code", "period"]
+        constraints = [models.UniqueConstraint(fields=["goal", "indicator", "period"], name="uniq_goal_target_period")]
+
+    def __str__(self) -> str:
+        return f"{self.goal} · {self.indicator.code} {self.period} {self.comparison} {self.value:g}"
+
+
+class GoalReview(models.Model):
+    """The named reviewer's verdict on a goal without an indicator, with its evidence."""
+
+    goal = models.ForeignKey(Goal, verbose_name="目标", related_name="reviews", on_delete=models.CASCADE)
+    period = models.CharField("周期", max_length=16)
+    attained = models.BooleanField("达成")
+    note = models.TextField("核验意见")
+    evidence = models.FileField("佐证材料", upload_to="goals/evidence/", blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="核验人", null=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField("核验时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "目标核验"
+        verbose_name_plural = "目标核验"
+        ordering = ["goal", "-period", "-at"]
+
+    def __str__(self) -> str:
+        return f"{self.goal} {self.period}：{'达成' if self.attained else '未达成'}"
