@@ -46,3 +46,19 @@ ATTAINMENT_COLOURS = {
     Attainment.NO_DATA: "secondary",
     Attainment.PENDING: "yellow",
 }
+
+
+class TaskKind(models.TextChoices):
+    KEY_POINT = "key_point", "年度工作要点"
+    UNIT = "unit", "部门任务"
+    PERSON = "person", "个人任务"
+    SCHEDULE = "schedule", "诊改工作进度表任务"
+
+
+GOAL_STATUS_COLOURS = {
+    GoalStatus.NOT_STARTED: "secondary",
+    GoalStatus.IN_PROGRESS: "blue",
+    GoalStatus.DONE: "green",
+    GoalStatus.DELAYED: "red",
+    GoalStatus.DONE_LATE: "orange",
+}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from zhengai.goals.choices import GoalStatus, PlanKind, Rollup, Verification
+from zhengai.goals.choices import GoalStatus, PlanKind, Rollup, TaskKind, Verification
 from zhengai.indicators.choices import Comparison
 from zhengai.org.choices import LevelCode
 from zhengai.org.entities import SCHOOL_KEY, EntityKind
@@ -137,3 +137,62 @@ class GoalReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.goal} {self.period}：{'达成' if self.attained else '未达成'}"
+
+
+class Task(models.Model):
+    """A piece of work with an owner and a deadline: a 年度工作要点, a department's or a person's task, or
+    a row of the 诊改工作实施进度表 (Table 2) moved to a cycle. Tasks decompose through `parent`."""
+
+    title = models.CharField("任务", max_length=200)
+    kind = models.CharField("类别", max_length=16, choices=TaskKind.choices)
+    year = models.PositiveSmallIntegerField("学年", help_text="学年起始年，如 2026 表示 2026-2027 学年")
+    project = models.CharField("项目", max_length=32, blank=True, help_text="进度表的项目，如 规划目标（目标链）")
+    schedule_row = models.PositiveSmallIntegerField("进度表行号", null=True, blank=True)
+    goal = models.ForeignKey(Goal, verbose_name="支撑的目标", null=True, blank=True, related_name="tasks",
+                             on_delete=models.SET_NULL)  # fmt: skip
+    parent = models.ForeignKey("self", verbose_name="上级任务", null=True, blank=True, related_name="children",
+                               on_delete=models.CASCADE)  # fmt: skip
+    owner_unit = models.ForeignKey("org.OrgUnit", verbose_name="责任部门", null=True, blank=True,
+                                   related_name="goal_tasks", on_delete=models.SET_NULL)  # fmt: skip
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="责任人", null=True, blank=True,
+                              related_name="goal_tasks", on_delete=models.SET_NULL)  # fmt: skip
+    responsible_text = models.CharField("责任部门（原文）", max_length=64, blank=True)
+    start_date = models.DateField("开始日期", null=True, blank=True)
+    due_date = models.DateField("完成期限", null=True, blank=True)
+    due_text = models.CharField("时间安排（原文）", max_length=32, blank=True, help_text="如 复核前10天、时间待定")
+    status = models.CharField("状态", max_length=16, choices=GoalStatus.choices, default=GoalStatus.NOT_STARTED)
+    completed_at = models.DateTimeField("完成时间", null=True, blank=True)
+    template = models.ForeignKey("self", verbose_name="生成自模板", null=True, blank=True,
+                                 related_name="generated", on_delete=models.SET_NULL)  # fmt: skip
+    escalation_level = models.PositiveSmallIntegerField(
+        "升级级别", default=0, help_text="0 未升级，1 部门负责人，2 质控中心"
+    )
+    last_notified_at = models.DateTimeField("最近提醒", null=True, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "任务"
+        verbose_name_plural = "任务"
+        ordering = ["year", "schedule_row", "due_date", "id"]
+        indexes = [models.Index(fields=["year", "kind", "status"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class TaskNote(models.Model):
+    """A progress note on a task, with its evidence."""
+
+    task = models.ForeignKey(Task, verbose_name="任务", related_name="notes", on_delete=models.CASCADE)
+    text = models.TextField("进展")
+    evidence = models.FileField("佐证材料", upload_to="goals/tasks/", blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="填写人", null=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "任务进展"
+        verbose_name_plural = "任务进展"
+        ordering = ["task", "-at"]
+
+    def __str__(self) -> str:
+        return f"{self.task}：{self.text[:30]}"

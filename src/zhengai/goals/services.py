@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
@@ -10,8 +11,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from zhengai.audit.services import audit_record
-from zhengai.goals.choices import PlanKind, Rollup, Verification
-from zhengai.goals.models import Goal, GoalReview, Plan, Target
+from zhengai.goals import schedule
+from zhengai.goals.choices import PlanKind, Rollup, TaskKind, Verification
+from zhengai.goals.models import Goal, GoalReview, Plan, Target, Task
 from zhengai.indicators.choices import Comparison
 from zhengai.indicators.models import Indicator
 from zhengai.org import entities
@@ -163,3 +165,53 @@ def goal_review(*, goal: Goal, period: str, attained: bool, note: str, by: Any, 
     audit_record(actor=by, action="核验目标", obj=goal, before=None,
                  after={"period": period, "attained": attained, "note": review.note})  # fmt: skip
     return review
+
+
+@dataclass(frozen=True)
+class ScheduleLoad:
+    year: int
+    rows: int  # rows of Table 2 now present as tasks of the year
+    created: int  # tasks created now (rows and their per-unit sub-tasks)
+    unresolved: list[str]  # unit codes the college does not have, per row
+
+
+@transaction.atomic
+def schedule_load(*, year: int, by: Any = None) -> ScheduleLoad:
+    """Load Table 2 as the work schedule of the 学年 starting in `year`; rows already loaded are kept."""
+    base_year, rows = schedule.template()
+    units = list(OrgUnit.objects.filter(active=True).order_by("order", "code"))
+    by_code = {u.code: u for u in units}
+    grouped = schedule.groups(units)
+    have = set(
+        Task.objects.filter(year=year, kind=TaskKind.SCHEDULE, parent=None).values_list("schedule_row", flat=True)
+    )
+    created, unresolved = 0, []
+    for row in rows:
+        if row.row in have:
+            continue
+        owners = []
+        for code in row.units:
+            found = grouped.get(code) if code.startswith("@") else ([by_code[code]] if code in by_code else None)
+            if not found:
+                unresolved.append(f"第 {row.row} 行“{row.task}”：本校没有“{code}”")
+                continue
+            owners.extend(u for u in found if u not in owners)
+        dates = schedule.moved_dates(row.when, base_year=base_year, year=year)
+        task = Task.objects.create(
+            title=row.task, kind=TaskKind.SCHEDULE, year=year, project=row.project, schedule_row=row.row,
+            owner_unit=owners[0] if owners else None, responsible_text=row.responsible, start_date=dates.start,
+            due_date=dates.due, due_text=dates.text,
+        )  # fmt: skip
+        created += 1
+        if len(owners) > 1:
+            for unit in owners:
+                Task.objects.create(
+                    title=f"{row.task}（{unit.short_name or unit.name}）", kind=TaskKind.SCHEDULE, year=year,
+                    project=row.project, schedule_row=row.row, parent=task, owner_unit=unit,
+                    responsible_text=row.responsible, start_date=dates.start, due_date=dates.due, due_text=dates.text,
+                )  # fmt: skip
+                created += 1
+        after = {"year": year, "row": row.row, "units": [u.code for u in owners], "due": str(dates.due)}
+        audit_record(actor=by, action="载入诊改工作进度表任务", obj=task, before=None, after=after)
+    present = Task.objects.filter(year=year, kind=TaskKind.SCHEDULE, parent=None).values("schedule_row").distinct()
+    return ScheduleLoad(year, present.count(), created, unresolved)
