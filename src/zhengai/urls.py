@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/datacenter/", include("zhengai.datacenter.api_urls")),
     path("standards/", include("zhengai.monitoring.urls")),
     path("alerts/", include("zhengai.alerts.urls")),
+    path("goals/", include("zhengai.goals.urls")),
     path("audit/", include("zhengai.audit.urls")),
     path("admin/", admin.site.urls),
 ]

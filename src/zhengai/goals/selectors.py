@@ -15,7 +15,7 @@ from zhengai.datacenter.selectors import FreshnessState, freshness_for_tables
 from zhengai.goals import attainment
 from zhengai.goals.attainment import GoalResult, Measured, TargetResult
 from zhengai.goals.choices import Verification
-from zhengai.goals.models import Goal, GoalReview, Target
+from zhengai.goals.models import Goal, GoalReview, Target, Task
 from zhengai.indicators.models import Indicator
 from zhengai.lib import clock
 from zhengai.monitoring.selectors import measurement_rows
@@ -101,6 +101,100 @@ def goal_attainments(*, period: str, now: dt.datetime | None = None) -> dict[int
     return done
 
 
-def goal_roots() -> list[Goal]:
-    """The goals that support no higher goal: the tops of the tree."""
-    return list(Goal.objects.filter(parents=None).order_by("level", "id"))
+def _units_below(unit_id: int) -> set[int]:
+    from zhengai.org.models import OrgUnit
+
+    ids, frontier = {unit_id}, [unit_id]
+    while frontier:
+        frontier = [pk for pk in OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+                    if pk not in ids]  # fmt: skip
+        ids.update(frontier)
+    return ids
+
+
+def sees_all_goals(user) -> bool:
+    from zhengai.accounts.choices import COLLEGE_WIDE_ROLES
+
+    return bool(user.is_superuser or user.role in COLLEGE_WIDE_ROLES)
+
+
+def visible_goal_ids(user, goals: Iterable[Goal]) -> set[int]:
+    """The goals a user may see: all for the college-wide roles; the school's and his unit's goals for a
+    department head; otherwise the goals he owns, supervises or reviews, and those about him."""
+    goals = list(goals)
+    if sees_all_goals(user):
+        return {g.pk for g in goals}
+    from zhengai.accounts.choices import Role
+
+    mine = set(Goal.objects.filter(owner=user).values_list("pk", flat=True))
+    mine |= set(Goal.objects.filter(supervisors=user).values_list("pk", flat=True))
+    mine |= set(Goal.objects.filter(reviewer=user).values_list("pk", flat=True))
+    teacher = getattr(user, "teacher", None)
+    student = getattr(user, "student", None)
+    for g in goals:
+        if teacher is not None and g.entity_kind == "teacher" and g.entity_key == teacher.staff_no:
+            mine.add(g.pk)
+        if student is not None and g.entity_kind == "student" and g.entity_key == student.student_no:
+            mine.add(g.pk)
+    if user.role == Role.DEPARTMENT_HEAD and user.org_unit_id:
+        units = _units_below(user.org_unit_id)
+        mine |= {g.pk for g in goals if g.owner_unit_id in units or g.level == "school"}
+    return mine
+
+
+def tree_for(user, *, period: str) -> list[GoalAttainment]:
+    """The goal tree a user may see for a period: visible goals whose parents he cannot see are roots;
+    children he may not see are left out. Worst first at every level (数据不足 and 未达成 before 达成)."""
+    results = goal_attainments(period=period)
+    visible = visible_goal_ids(user, (r.goal for r in results.values()))
+    parents = defaultdict(set)
+    for child_id, parent_id in Goal.parents.through.objects.values_list("from_goal_id", "to_goal_id"):
+        parents[child_id].add(parent_id)
+
+    def order(node: GoalAttainment):
+        rank = {"not_attained": 0, "no_data": 1, "pending": 2, "attained": 3}[node.result.state]
+        return (rank, node.result.progress if node.result.progress is not None else 2, node.goal.pk)
+
+    def prune(node: GoalAttainment, seen: frozenset[int]) -> GoalAttainment:
+        kids = [prune(k, seen | {k.goal.pk}) for k in node.children if k.goal.pk in visible and k.goal.pk not in seen]
+        return GoalAttainment(node.goal, node.result, node.targets, sorted(kids, key=order))
+
+    roots = [results[pk] for pk in visible if not (parents[pk] & visible)]
+    return sorted((prune(r, frozenset({r.goal.pk})) for r in roots), key=order)
+
+
+@dataclass
+class ScheduleRow:
+    task: Task
+    overdue_days: int | None  # days past the deadline while not done; None when not overdue
+    parts: list[ScheduleRow] = field(default_factory=list)
+
+
+def schedule_rows(*, year: int, today: dt.date | None = None) -> list[ScheduleRow]:
+    """The work schedule of a 学年 in the plan's order; each row with its per-unit sub-tasks."""
+    from zhengai.goals.choices import GoalStatus, TaskKind
+
+    today = today or clock.today()
+    done = (GoalStatus.DONE, GoalStatus.DONE_LATE)
+
+    def row(task: Task) -> ScheduleRow:
+        late = task.due_date is not None and task.due_date < today and task.status not in done
+        return ScheduleRow(task, (today - task.due_date).days if late else None)
+
+    tasks = list(Task.objects.filter(year=year, kind=TaskKind.SCHEDULE).select_related("owner_unit"))
+    top = [row(t) for t in tasks if t.parent_id is None]
+    by_parent = defaultdict(list)
+    for t in tasks:
+        if t.parent_id is not None:
+            by_parent[t.parent_id].append(row(t))
+    for r in top:
+        r.parts = by_parent.get(r.task.pk, [])
+        if r.overdue_days is None and any(p.overdue_days is not None for p in r.parts):
+            r.overdue_days = max(p.overdue_days for p in r.parts if p.overdue_days is not None)
+    return sorted(top, key=lambda r: r.task.schedule_row or 0)
+
+
+def schedule_years() -> list[int]:
+    from zhengai.goals.choices import TaskKind
+
+    return sorted(set(Task.objects.filter(kind=TaskKind.SCHEDULE).values_list("year", flat=True)), reverse=True)

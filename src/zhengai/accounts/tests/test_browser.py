@@ -22,6 +22,8 @@ pytestmark = [
 # Page heading of every navigation target.
 TITLES = {
     "home": "驾驶舱 · 总览",
+    "goals:tree": "目标树",
+    "goals:schedule": "诊改工作实施进度表",
     "org:matrix": "五纵五横架构",
     "monitoring:catalogue": "指标目录",
     "monitoring:runs": "计算批次",

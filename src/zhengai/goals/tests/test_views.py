@@ -1,0 +1,55 @@
+"""The goal tree and the work schedule pages, read within each user's scope."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from zhengai.goals.choices import GoalStatus, Rollup
+from zhengai.goals.models import Task
+from zhengai.goals.services import goal_create
+from zhengai.lib import clock
+from zhengai.org.services import calendar_ensure
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def goals(cast):
+    calendar_ensure(first_start_year=2025, last_start_year=2026)
+    officer = cast.user("officer")
+    school = goal_create(title="建成省级优质高职院校", level="school", rollup=Rollup.ALL_COMPLETE, by=officer)
+    a = goal_create(title="信息系专业群建设", level="major", entity_kind="department", entity_key="xxgc",
+                    owner_unit=cast.dept_a, parents=[school], by=officer)  # fmt: skip
+    b = goal_create(title="护理系师资队伍建设", level="teacher", entity_kind="department", entity_key="hlx",
+                    owner_unit=cast.dept_b, parents=[school], by=officer)  # fmt: skip
+    return school, a, b
+
+
+def test_the_tree_shows_each_user_the_goals_of_his_scope(goals, client_for):
+    with clock.frozen(dt.datetime(2026, 11, 2, 9)):
+        page = client_for("officer").get("/goals/").content.decode()
+        assert page.count('class="zg-goal"') == 3 and "建成省级优质高职院校" in page
+        # No target and no data: 数据不足, never 达成.
+        assert page.count('data-state="no_data"') == 3 and "数据不足</span>" in page
+        head = client_for("head_a").get("/goals/").content.decode()
+    assert "信息系专业群建设" in head and "护理系师资队伍建设" not in head
+    outsider = client_for("outsider").get("/goals/").content.decode()
+    assert "信息系专业群建设" not in outsider and "还没有可以查看的目标" in outsider
+
+
+def test_the_office_loads_table_2_and_overdue_rows_come_marked(cast, client_for):
+    with clock.frozen(dt.datetime(2026, 12, 15, 9)):
+        client = client_for("officer")
+        empty = client.get("/goals/schedule/?year=2026").content.decode()
+        assert "载入方案表 2" in empty
+        assert client.post("/goals/schedule/load/", {"year": "2026"}).status_code == 302
+        Task.objects.filter(year=2026, schedule_row=4).update(status=GoalStatus.DONE)  # 专业建设规划 done on time
+        page = client.get("/goals/schedule/?year=2026").content.decode()
+    assert page.count("<tr data-row=") == 40
+    # 2018.11.28 moved to 2026.11.28 and not done by 12-15: 17 days overdue; row 4 is done.
+    assert "逾期 17 天" in page and 'data-row="4" class="table-danger"' not in page
+    assert "复核前10天" in page
+    head = client_for("head_a").post("/goals/schedule/load/", {"year": "2026"})
+    assert head.status_code == 403

@@ -1,0 +1,80 @@
+"""Pages of the goal chain: the goal tree with attainment, and the work schedule (Table 2).
+
+Views parse input and call selectors (reads within the user's scope) or services (writes).
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from zhengai.goals import selectors, services
+from zhengai.goals.choices import ATTAINMENT_COLOURS, GOAL_STATUS_COLOURS
+from zhengai.lib import clock
+from zhengai.lib.periods import academic_year_of
+from zhengai.org.models import AcademicYear
+
+
+def _years() -> list[int]:
+    return list(AcademicYear.objects.order_by("-start_year").values_list("start_year", flat=True))
+
+
+def _chosen_year(request: HttpRequest, years: list[int]) -> int:
+    current = academic_year_of(clock.today()).start_year
+    try:
+        year = int(request.GET.get("year", ""))
+    except ValueError:
+        year = current
+    return year if year in years or not years else (current if current in years else years[0])
+
+
+@require_GET
+def tree(request: HttpRequest) -> HttpResponse:
+    """目标树: the goals the user may see, worst first, each with its attainment for the chosen 学年."""
+    years = _years()
+    year = _chosen_year(request, years)
+    period = f"{year}-{year + 1}"
+    roots = selectors.tree_for(request.user, period=period)
+    context = {
+        "roots": roots, "years": [(y, f"{y}-{y + 1}学年") for y in years], "year": year, "period": period,
+        "colours": {str(k): v for k, v in ATTAINMENT_COLOURS.items()}, "today": clock.today(),
+    }  # fmt: skip
+    return render(request, "goals/tree.html", context)
+
+
+@require_GET
+def schedule(request: HttpRequest) -> HttpResponse:
+    """诊改工作实施进度表: every row of the plan's Table 2 as a task of the chosen 学年."""
+    loaded = selectors.schedule_years()
+    years = sorted(set(loaded) | set(_years()), reverse=True)
+    year = _chosen_year(request, years)
+    rows = selectors.schedule_rows(year=year)
+    timeline = [
+        {"row": r.task.schedule_row, "name": r.task.title, "project": r.task.project,
+         "start": str(r.task.start_date or r.task.due_date), "due": str(r.task.due_date),
+         "late": r.overdue_days is not None}
+        for r in rows if r.task.due_date
+    ]  # fmt: skip
+    context = {
+        "rows": rows, "year": year, "years": [(y, f"{y}-{y + 1}学年") for y in years],
+        "overdue": sum(1 for r in rows if r.overdue_days is not None),
+        "undated": sum(1 for r in rows if not r.task.due_date),
+        "timeline": json.dumps(timeline, ensure_ascii=False),
+        "status_colours": {str(k): v for k, v in GOAL_STATUS_COLOURS.items()},
+        "can_load": selectors.sees_all_goals(request.user) and not request.user.is_read_only, "today": clock.today(),
+    }  # fmt: skip
+    return render(request, "goals/schedule.html", context)
+
+
+@require_POST
+def schedule_load(request: HttpRequest) -> HttpResponse:
+    if not selectors.sees_all_goals(request.user) or request.user.is_read_only:
+        raise PermissionDenied("只有质控中心可以载入诊改工作进度表")
+    year = int(request.POST.get("year") or academic_year_of(clock.today()).start_year)
+    services.schedule_load(year=year, by=request.user)
+    return redirect(f"{reverse('goals:schedule')}?year={year}")
