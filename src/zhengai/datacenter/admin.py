@@ -33,6 +33,8 @@ class SourceSystemAdmin(admin.ModelAdmin):
     list_filter = ["connector", "invalid_policy", "active"]
     search_fields = ["code", "name"]
     readonly_fields = ["push_token_hash"]
+    # The encrypted password is set on the data center's settings page (数据源 › 编辑设置), never here.
+    exclude = ["secrets"]
     autocomplete_fields = ["owner_unit"]
     inlines = [SourceMappingInline]
 

@@ -19,6 +19,7 @@ from zhengai.datacenter.connectors import SourceError
 from zhengai.datacenter.models import SourceSystem
 
 SOURCE_CODE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+RESERVED_CODES = frozenset({"new"})  # sources/new/ is the create page
 MAX_SCHEDULE_MINUTES = 60 * 24 * 31
 MAX_EXPECTED_DAYS = 3660
 
@@ -149,6 +150,8 @@ def source_create(
     code = (code or "").strip()
     if not SOURCE_CODE.match(code):
         raise SourceError(f"数据源代码“{code}”不合规：以小写字母开头，只含小写字母、数字、- 和 _，不超过 32 个字符")
+    if code in RESERVED_CODES:
+        raise SourceError(f"数据源代码“{code}”是页面地址保留字，请换一个")
     if SourceSystem.objects.filter(code=code).exists():
         raise SourceError(f"已有代码为“{code}”的数据源")
     if connector not in ConnectorKind.values:
