@@ -173,7 +173,7 @@ def source_update(*, source: SourceSystem, by: Any, **fields: Any) -> SourceSyst
     reference), clear_password, schedule_minutes, expected_every_days, invalid_policy, active.
     A URL typed with a password inside is stored without it; the password goes to the secrets.
     """
-    source = SourceSystem.objects.select_for_update().select_related("owner_unit").get(pk=source.pk)
+    source = SourceSystem.objects.select_for_update(of=("self",)).select_related("owner_unit").get(pk=source.pk)
     before = _snapshot(source)
     changed_password = _apply(source, **fields)
     source.save()

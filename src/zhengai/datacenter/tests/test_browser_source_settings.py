@@ -58,6 +58,10 @@ def test_a_sql_source_is_created_tested_and_edited_in_the_browser_without_the_pa
     source = SourceSystem.objects.get(code="jiaowu")
     assert secrets.resolve_password(source) == SECRET and source.owner_unit == cast.quality
     assert "密码：已设置" in page.inner_text("body")
+    shot(page, "dc-source-detail-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "dc-source-detail-390")
+    page.set_viewport_size({"width": 1366, "height": 768})
 
     with page.expect_navigation():
         page.click("#edit-settings")
@@ -83,5 +87,7 @@ def test_a_sql_source_is_created_tested_and_edited_in_the_browser_without_the_pa
     tab.goto(reverse("datacenter:sources"))
     seen.append(page.content())
     shot(page, "dc-sources-list-1366")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "dc-sources-list-390")
     assert not any(SECRET in html for html in seen)
     assert not tab.errors and not tab.external

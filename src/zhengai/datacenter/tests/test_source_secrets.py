@@ -48,9 +48,9 @@ def library_db(tmp_path):
     return path
 
 
-def _map(source: SourceSystem) -> None:
+def _map(source: SourceSystem, locator: str = "tsg_jg") -> None:
     SourceMapping.objects.create(
-        source=source, table="library_visits", locator="tsg_jg",
+        source=source, table="library_visits", locator=locator,
         columns={"visit_id": "lsh", "reader_no": "dzzh", "visit_time": "jgsj"},
     )  # fmt: skip
 
@@ -157,3 +157,51 @@ def test_masking_hides_url_passwords_and_given_secrets():
     text = f"could not connect to postgresql://lib:{PASSWORD}@db/tushu (password {PASSWORD})"
     assert PASSWORD not in secrets.mask(text, PASSWORD)
     assert "postgresql://lib:***@db/tushu" in secrets.mask(text)
+
+
+# ------------------------------------------------------------------------------------------ PostgreSQL
+
+
+def _postgres_url() -> str | None:
+    import os
+
+    django_url = os.environ.get("ZHENGAI_DATABASE_URL", "")
+    if not django_url.startswith(("postgres://", "postgresql://")):
+        return None
+    return "postgresql+psycopg://" + django_url.split("://", 1)[1]
+
+
+@pytest.mark.skipif(
+    not (_postgres_url() and _password_of(_postgres_url() or "sqlite://")),
+    reason="needs ZHENGAI_DATABASE_URL pointing at a password-protected PostgreSQL server",
+)
+def test_a_password_protected_postgresql_server_as_a_source(data_dir):
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    full = _postgres_url()
+    server_password = _password_of(full)
+    schema = f"zhengai_src_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(full)
+    try:
+        with engine.begin() as con:
+            con.execute(text(f"CREATE SCHEMA {schema}"))
+            con.execute(text(f"CREATE TABLE {schema}.tsg_jg (lsh varchar(20), dzzh varchar(20), jgsj varchar(20))"))
+            con.execute(text(f"INSERT INTO {schema}.tsg_jg VALUES ('P1', 'R1', '2025-09-01 08:00:00')"))
+        source = source_create(code="pgsrc", name="图书系统", connector="sql", url=full)  # password inside: split
+        assert server_password not in _raw("pgsrc")[0] + _raw("pgsrc")[1]
+        assert _password_of(source.config["url"]) is None
+        _map(source, f"{schema}.tsg_jg")
+        (run,) = source_sync(source=source)
+        assert run.status == RunStatus.COMMITTED, run.message
+        # a wrong password is refused with the reason, and the wrong password is not echoed
+        source_update(source=source, by=None, password="wrong-Pa55-x")
+        with pytest.raises(SourceError) as refused:
+            source_connection_test(url="", source=SourceSystem.objects.get(code="pgsrc"))
+        assert "连接数据库失败" in str(refused.value) and "wrong-Pa55-x" not in str(refused.value)
+        assert server_password not in _audit_text()
+    finally:
+        with engine.begin() as con:
+            con.execute(text(f"DROP SCHEMA IF EXISTS {schema} CASCADE"))
+        engine.dispose()
