@@ -38,6 +38,9 @@ def test_a_sql_source_is_created_tested_and_edited_in_the_browser_without_the_pa
     with page.expect_navigation():
         page.click("#new-source")
     assert not page.locator("#sql-settings").is_visible()  # a file source by default
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "dc-source-new-390")
+    page.set_viewport_size({"width": 1366, "height": 768})
     page.fill("input[name=name]", "教务系统")
     page.fill("input[name=code]", "jiaowu")
     page.select_option("select[name=connector]", "sql")
