@@ -177,7 +177,7 @@ def import_run_execute(*, run: ImportRun, worker: str = "") -> ImportRun:
         _finish(run, RunStatus.REJECTED, message=mask(str(exc), *hidden), decision="文件无法读取，整批拒收")
     except Exception as exc:  # the run must end in a state a person can see, whatever went wrong
         hidden = source_secret_values(run.source)
-        log.error("import run %s failed: %s", run.pk, mask(repr(exc), *hidden))
+        log.error("import run %s failed: %s", run.pk, mask(traceback.format_exc(), *hidden))
         detail = mask(f"{exc}\n{traceback.format_exc(limit=3)}", *hidden)
         _finish(run, RunStatus.FAILED, message=f"处理出错：{detail}")
     run.refresh_from_db()

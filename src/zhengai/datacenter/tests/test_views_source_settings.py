@@ -108,3 +108,12 @@ def test_a_failed_connection_test_says_why_in_chinese_with_the_password_masked(c
     missing = tmp_path / "none" / "x.sqlite"
     page = text(client.post(reverse("datacenter:source_new"), form_data(url=f"sqlite:///{missing}", action="test")))
     assert "连接失败" in page
+
+
+def test_django_admin_shows_neither_the_password_nor_an_editable_connection(client, django_user_model, db):
+    source = source_create(code="jiaowu", connector="sql", url="postgresql://jw@db/jiaowu", password=PASSWORD)
+    client.force_login(django_user_model.objects.create_superuser("root", password="x-pass-1"))
+    page = text(client.get(reverse("admin:datacenter_sourcesystem_change", args=[source.pk])))
+    assert "postgresql://jw@db/jiaowu" in page  # shown
+    assert 'name="config"' not in page and 'name="secrets"' not in page and source.secrets not in page
+    assert PASSWORD not in page
