@@ -117,3 +117,19 @@ def test_django_admin_shows_neither_the_password_nor_an_editable_connection(clie
     assert "postgresql://jw@db/jiaowu" in page  # shown
     assert 'name="config"' not in page and 'name="secrets"' not in page and source.secrets not in page
     assert PASSWORD not in page
+
+
+def test_a_file_source_is_edited_without_connection_fields(client_for, db):
+    source = source_create(code="renshi", name="人事系统")
+    client = client_for("officer")
+    page = text(client.get(reverse("datacenter:source_edit", args=["renshi"])))
+    assert "drop/renshi/" in page and 'id="sql-settings" hidden' in page
+    data = form_data(name="人事系统（新）", connector="files", expected_every_days="7", invalid_policy="commit_valid")
+    data.pop("active")
+    assert client.post(reverse("datacenter:source_edit", args=["renshi"]), data).status_code == 302
+    source.refresh_from_db()
+    assert (source.name, source.expected_every_days, source.invalid_policy, source.active) == (
+        "人事系统（新）", 7, "commit_valid", False,
+    )  # fmt: skip
+    assert source.connector == "files" and source.config == {}
+    assert "已停用" in text(client.get(reverse("datacenter:sources")))
