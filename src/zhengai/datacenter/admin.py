@@ -32,7 +32,10 @@ class SourceSystemAdmin(admin.ModelAdmin):
     list_display_links = ["code", "name"]
     list_filter = ["connector", "invalid_policy", "active"]
     search_fields = ["code", "name"]
-    readonly_fields = ["push_token_hash"]
+    # The connection (URL, encrypted password) is set on the data center's settings page (数据源 › 编辑设置),
+    # which keeps passwords out of the URL; here it is shown, not edited.
+    readonly_fields = ["push_token_hash", "config"]
+    exclude = ["secrets"]
     autocomplete_fields = ["owner_unit"]
     inlines = [SourceMappingInline]
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from django import forms
 
-from zhengai.datacenter.choices import ConnectorKind, RunStatus
+from zhengai.datacenter.choices import ConnectorKind, InvalidPolicy, RunStatus
 from zhengai.datacenter.connectors.files.header import NO_HEADER
 from zhengai.datacenter.fieldops import HELP, UPLOADED, OperationError, format_operation, parse_operation
 from zhengai.datacenter.mapping import TRANSFORMS, MappingSpec, label_code
@@ -422,3 +422,86 @@ def mapping_initial(mapping: SourceMapping | None, *, table: StandardTable, colu
             if f.name in (mapping.conditions or {}):
                 initial[f"cond_{f.name}"] = "=".join(mapping.conditions[f.name])
     return initial, suggested
+
+
+class SourceForm(forms.Form):
+    """A source's settings page. Parses only; `source_create` / `source_update` validate and save.
+
+    The password field is never filled back in: it shows 已保存（留空则不变） when one is stored.
+    """
+
+    name = forms.CharField(label="名称", max_length=64, help_text="如 教务系统")
+    code = forms.CharField(
+        label="代码", max_length=32, help_text="小写字母开头，只含小写字母、数字、- 和 _；建好后不能修改"
+    )
+    connector = forms.ChoiceField(label="接入方式", choices=ConnectorKind.choices)
+    unit_code = forms.ChoiceField(label="责任部门", required=False)
+    schedule_minutes = forms.IntegerField(label="同步周期（分钟）", min_value=0, initial=0,
+                                          help_text="数据库方式自动同步的间隔；0 表示只手工同步或导入")  # fmt: skip
+    expected_every_days = forms.IntegerField(label="应更新周期（天）", min_value=0, initial=30,
+                                             help_text="超过该天数没有成功批次即标为过期")  # fmt: skip
+    invalid_policy = forms.ChoiceField(label="无效行处理", choices=InvalidPolicy.choices)
+    active = forms.BooleanField(label="启用", required=False, initial=True)
+    url = forms.CharField(label="数据库地址", required=False, max_length=500,
+                          help_text="SQLAlchemy 地址，如 postgresql://用户名@主机:5432/库名、sqlite:////路径/库.sqlite；"
+                                    "写在地址里的密码会移到加密保存的密码中")  # fmt: skip
+    password = forms.CharField(
+        label="密码", required=False, strip=False,
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+    )  # fmt: skip
+    clear_password = forms.BooleanField(label="清除密码", required=False)
+    password_env = forms.CharField(label="或：连接时从环境变量读取密码", required=False, max_length=64,
+                                   help_text="填变量名，如 JIAOWU_DB_PASSWORD；数据库中不保存密码")  # fmt: skip
+
+    def __init__(self, *args: Any, source: SourceSystem | None = None, **kwargs: Any) -> None:
+        from zhengai.datacenter import secrets
+        from zhengai.org.models import OrgUnit
+
+        self.source = source
+        if source is not None:
+            kwargs.setdefault("initial", {
+                "name": source.name, "code": source.code, "connector": source.connector,
+                "unit_code": source.owner_unit.code if source.owner_unit_id else "",
+                "schedule_minutes": source.schedule_minutes, "expected_every_days": source.expected_every_days,
+                "invalid_policy": source.invalid_policy, "active": source.active,
+                "url": secrets.mask((source.config or {}).get("url", "")),
+                "password_env": secrets.env_reference(source),
+            })  # fmt: skip
+        super().__init__(*args, **kwargs)
+        units = OrgUnit.objects.order_by("code").values_list("code", "name")
+        self.fields["unit_code"].choices = [("", "（未指定）")] + [(c, f"{n}（{c}）") for c, n in units]
+        self.password_state = secrets.password_state(source) if source is not None else "未设置"
+        if source is not None:
+            del self.fields["code"]
+            self.fields["connector"].disabled = True
+            if self.password_state == "已设置":
+                self.fields["password"].widget.attrs["placeholder"] = "已保存（留空则不变）"
+        for name, f in self.fields.items():
+            widget = f.widget
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs["class"] = "form-check-input"
+            elif isinstance(widget, forms.Select):
+                widget.attrs["class"] = "form-select"
+            else:
+                widget.attrs["class"] = "form-control"
+            widget.attrs.setdefault("data-field", name)
+
+    def service_fields(self) -> dict:
+        """The cleaned values as keyword arguments of `source_create` / `source_update`."""
+        data = self.cleaned_data
+        fields = {
+            "name": data["name"], "unit_code": data["unit_code"] or "",
+            "schedule_minutes": data["schedule_minutes"], "expected_every_days": data["expected_every_days"],
+            "invalid_policy": data["invalid_policy"], "active": data["active"],
+        }  # fmt: skip
+        connector = self.source.connector if self.source else data.get("connector")
+        if connector == ConnectorKind.SQL:
+            url = data["url"].strip()
+            if self.source is not None and url == self.initial.get("url"):
+                url = None  # the masked URL shown back: unchanged
+            fields.update(url=url, password=data["password"] or None, password_env=data["password_env"].strip() or None,
+                          clear_password=data["clear_password"])  # fmt: skip
+            if self.source is not None and self.initial.get("password_env") and not fields["password_env"]:
+                if not fields["password"]:  # the reference was emptied and nothing given instead
+                    fields["clear_password"] = True
+        return fields

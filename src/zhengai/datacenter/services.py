@@ -8,7 +8,6 @@ import hashlib
 import json
 import logging
 import os
-import re
 import socket
 import traceback
 from collections.abc import Callable, Iterator
@@ -29,6 +28,7 @@ from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, 
 from zhengai.datacenter.registry import ROSTER_TABLES, registry_sync
 from zhengai.datacenter.reports import write_error_report
 from zhengai.datacenter.rowfilters import format_filter
+from zhengai.datacenter.secrets import connection_url, mask, source_secret_values
 from zhengai.datacenter.standard import TableKind
 from zhengai.datacenter.standard import table as standard_table
 from zhengai.lib.hooks import BATCH_COMMITTED
@@ -133,9 +133,7 @@ def _chunks(run: ImportRun, mapping: SourceMapping, spec: MappingSpec) -> Iterat
     source = run.source
     incremental = standard_table(run.table).kind == TableKind.EVENT
     if source.connector == ConnectorKind.SQL:
-        url = (source.config or {}).get("url", "")
-        if not url:
-            raise SourceError(f"数据源“{source.name}”没有配置数据库地址")
+        url = connection_url(source)
         yield from reader_for("sql")(
             url,
             locator=mapping.locator,
@@ -175,10 +173,13 @@ def import_run_execute(*, run: ImportRun, worker: str = "") -> ImportRun:
     try:
         _execute(run, progress)
     except SourceError as exc:
-        _finish(run, RunStatus.REJECTED, message=str(exc), decision="文件无法读取，整批拒收")
+        hidden = source_secret_values(run.source)
+        _finish(run, RunStatus.REJECTED, message=mask(str(exc), *hidden), decision="文件无法读取，整批拒收")
     except Exception as exc:  # the run must end in a state a person can see, whatever went wrong
-        log.exception("import run %s failed", run.pk)
-        _finish(run, RunStatus.FAILED, message=f"处理出错：{exc}\n{traceback.format_exc(limit=3)}")
+        hidden = source_secret_values(run.source)
+        log.error("import run %s failed: %s", run.pk, mask(traceback.format_exc(), *hidden))
+        detail = mask(f"{exc}\n{traceback.format_exc(limit=3)}", *hidden)
+        _finish(run, RunStatus.FAILED, message=f"处理出错：{detail}")
     run.refresh_from_db()
     return run
 
@@ -421,43 +422,6 @@ def source_mapping_save(*, source: SourceSystem, table: str, values: dict, by) -
 
 
 # ------------------------------------------------------------------------------------------ sources
+# Creating and changing sources lives in source_settings (connection URL, password, schedule).
 
-SOURCE_CODE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
-
-
-@transaction.atomic
-def source_create(
-    *, code: str, name: str = "", connector: str = ConnectorKind.FILES, unit_code: str = "", by: Any = None
-) -> SourceSystem:
-    """A new source system, audited. The unit is optional (a fresh install may have no org units yet)."""
-    from zhengai.org.models import OrgUnit
-
-    code = (code or "").strip()
-    if not SOURCE_CODE.match(code):
-        raise SourceError(f"数据源代码“{code}”不合规：以小写字母开头，只含小写字母、数字、- 和 _，不超过 32 个字符")
-    if SourceSystem.objects.filter(code=code).exists():
-        raise SourceError(f"已有代码为“{code}”的数据源")
-    if connector not in ConnectorKind.values:
-        kinds = "、".join(f"{k}（{label}）" for k, label in ConnectorKind.choices)
-        raise SourceError(f"接入方式“{connector}”不认识，可选：{kinds}")
-    unit = None
-    if unit_code:
-        unit = OrgUnit.objects.filter(code=unit_code).first()
-        if unit is None:
-            known = "、".join(OrgUnit.objects.order_by("code").values_list("code", flat=True)[:20]) or "（还没有部门）"
-            raise SourceError(f"没有代码为“{unit_code}”的部门。现有：{known}")
-    source = SourceSystem.objects.create(code=code, name=(name or code).strip()[:64], connector=connector,
-                                         owner_unit=unit)  # fmt: skip
-    audit_record(
-        actor=by,
-        action="新建数据源",
-        obj=source,
-        before=None,
-        after={
-            "代码": code,
-            "名称": source.name,
-            "接入方式": source.get_connector_display(),
-            "责任部门": unit.name if unit else "",
-        },
-    )
-    return source
+from zhengai.datacenter.source_settings import source_connection_test, source_create, source_update  # noqa: E402, F401

@@ -19,6 +19,7 @@ from django.utils import timezone
 from zhengai.datacenter.choices import ConnectorKind, RunStatus
 from zhengai.datacenter.connectors import SourceError
 from zhengai.datacenter.models import ImportRun, SourceMapping, SourceSystem
+from zhengai.datacenter.secrets import connection_url
 from zhengai.datacenter.services import import_run_create, import_run_execute
 from zhengai.datacenter.standard import TableKind
 from zhengai.datacenter.standard import table as standard_table
@@ -59,8 +60,7 @@ def _run_claim(*, source: SourceSystem, table: str, by: Any) -> ImportRun | None
 def _check_mappings(source: SourceSystem, mappings: list[SourceMapping]) -> None:
     if source.connector != ConnectorKind.SQL:
         raise SourceError(f"数据源“{source.name}”不是数据库方式，不能同步")
-    if not (source.config or {}).get("url"):
-        raise SourceError(f"数据源“{source.name}”没有配置数据库地址（连接配置中的 url）")
+    connection_url(source)  # no URL, an undecryptable password or a missing env variable: refused before any run
     if not mappings:
         raise SourceError(f"数据源“{source.name}”还没有任何字段映射")
     for mapping in mappings:

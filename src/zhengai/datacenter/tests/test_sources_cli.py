@@ -50,6 +50,9 @@ def test_a_source_added_on_a_fresh_install_imports_a_file_with_standard_headers(
         (["教务"], "数据源代码“教务”不合规"),
         (["renshi", "--kind", "ftp"], "接入方式“ftp”不认识"),
         (["renshi", "--unit", "xyz"], "没有代码为“xyz”的部门"),
+        (["new"], "数据源代码“new”是页面地址保留字"),
+        (["renshi", "--kind", "file", "--url", "sqlite:///a.sqlite"], "不是数据库方式，不需要数据库地址和密码"),
+        (["tushu", "--kind", "sql", "--schedule-minutes", "-1"], "同步周期（分钟）“-1”超出范围"),
     ],
 )
 def test_source_add_refuses_bad_input_in_chinese(args, message):

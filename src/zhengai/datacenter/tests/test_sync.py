@@ -166,7 +166,7 @@ def test_the_due_task_syncs_due_sources_and_reports_refusals(tushu):
     refused = []
     runs = source_sync_due(on_refused=lambda source, reason: refused.append((source.code, reason)))
     assert [r.source.code for r in runs] == ["tushu"]
-    assert refused == [("broken", f"数据源“{broken.name}”没有配置数据库地址（连接配置中的 url）")]
+    assert refused == [("broken", f"数据源“{broken.name}”没有配置数据库地址，请在数据源设置中填写")]
 
     SourceSystem.objects.filter(pk=tushu.pk).update(schedule_minutes=1)
     ImportRun.objects.update(created_at=timezone.now() - dt.timedelta(minutes=5))

@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
-from zhengai.datacenter import forms, selectors, services, standard
+from zhengai.datacenter import forms, secrets, selectors, services, standard
 from zhengai.datacenter.choices import ConnectorKind
 from zhengai.datacenter.connectors import SourceError
 from zhengai.datacenter.models import ImportRun, SourceSystem
@@ -26,6 +26,7 @@ def sources(request: HttpRequest) -> HttpResponse:
     rows = selectors.sources_overview()
     context = {
         "rows": rows,
+        "can_operate": can_operate(request.user),
         "healthy": sum(1 for r in rows if r.healthy),
         "unhealthy": sum(1 for r in rows if not r.healthy),
     }
@@ -46,6 +47,8 @@ def _source_context(request: HttpRequest, source: SourceSystem, upload_form: for
         "can_operate": can_operate(request.user),
         "accepts_files": source.connector == ConnectorKind.FILES,
         "is_sql": source.connector == ConnectorKind.SQL,
+        "db_url": secrets.mask((source.config or {}).get("url", "")),
+        "password_state": secrets.password_state(source) if source.connector == ConnectorKind.SQL else "",
     }
 
 

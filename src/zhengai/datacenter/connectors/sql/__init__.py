@@ -26,7 +26,9 @@ def _engine(url: str):
     try:
         return create_engine(url)
     except (ArgumentError, NoSuchModuleError) as exc:
-        raise SourceError(f"数据库地址无效或缺少驱动：{exc}") from None
+        from zhengai.datacenter.secrets import mask
+
+        raise SourceError(f"数据库地址无效或缺少驱动：{mask(str(exc))}") from None
 
 
 def _column_text(values: Sequence[object]) -> pa.Array:
@@ -95,7 +97,28 @@ def read_sql(
                 )
                 offset += len(rows)
     except SQLAlchemyError as exc:
-        message = str(getattr(exc, "orig", exc)).splitlines()[0]
+        from zhengai.datacenter.secrets import mask
+
+        message = mask(str(getattr(exc, "orig", exc)).splitlines()[0])
         raise SourceError(f"读取数据库表“{locator}”失败：{message}") from None
+    finally:
+        engine.dispose()
+
+
+def list_tables(url: str) -> list[str]:
+    """Tables and views the connection sees (the “test connection” button); errors in Chinese, masked."""
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from zhengai.datacenter.secrets import mask
+
+    engine = _engine(url)
+    try:
+        with engine.connect() as conn:
+            inspector = inspect(conn)
+            return sorted({*inspector.get_table_names(), *inspector.get_view_names()})
+    except SQLAlchemyError as exc:
+        message = mask(str(getattr(exc, "orig", exc)).splitlines()[0])
+        raise SourceError(f"连接数据库失败：{message}") from None
     finally:
         engine.dispose()
