@@ -27,6 +27,7 @@ class GoalAttainment:
     result: GoalResult
     targets: list[TargetResult] = field(default_factory=list)
     children: list[GoalAttainment] = field(default_factory=list)
+    entity_name: str = ""  # the school, a department, a major … by name (filled for pages)
 
 
 def _data_health(indicators: Iterable[Indicator], *, now: dt.datetime | None) -> dict[int, tuple[bool, str]]:
@@ -142,6 +143,26 @@ def visible_goal_ids(user, goals: Iterable[Goal]) -> set[int]:
     return mine
 
 
+def entity_names(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]:
+    """Names of goal entities, one query per kind: 学校, 护理系, 护理（520201）, 张伟（T001）…"""
+    from zhengai.org import entities
+    from zhengai.org.models import OrgUnit
+
+    wanted: dict[str, set[str]] = defaultdict(set)
+    for kind, key in pairs:
+        wanted[kind].add(key)
+    out = {("school", k): "学校" for k in wanted.pop("school", set())}
+    if keys := wanted.pop("department", set()):
+        out |= {("department", c): n for c, n in OrgUnit.objects.filter(code__in=keys).values_list("code", "name")}
+    for kind, keys in wanted.items():
+        spec = entities.KINDS.get(kind)
+        if spec is None or spec.model is None:
+            continue
+        for record in spec.model.objects.filter(**{f"{spec.key_field}__in": sorted(keys)}):
+            out[(kind, getattr(record, spec.key_field))] = str(record)
+    return out
+
+
 def tree_for(user, *, period: str) -> list[GoalAttainment]:
     """The goal tree a user may see for a period: visible goals whose parents he cannot see are roots;
     children he may not see are left out. Worst first at every level (数据不足 and 未达成 before 达成)."""
@@ -155,9 +176,12 @@ def tree_for(user, *, period: str) -> list[GoalAttainment]:
         rank = {"not_attained": 0, "no_data": 1, "pending": 2, "attained": 3}[node.result.state]
         return (rank, node.result.progress if node.result.progress is not None else 2, node.goal.pk)
 
+    names = entity_names((results[pk].goal.entity_kind, results[pk].goal.entity_key) for pk in visible)
+
     def prune(node: GoalAttainment, seen: frozenset[int]) -> GoalAttainment:
         kids = [prune(k, seen | {k.goal.pk}) for k in node.children if k.goal.pk in visible and k.goal.pk not in seen]
-        return GoalAttainment(node.goal, node.result, node.targets, sorted(kids, key=order))
+        name = names.get((node.goal.entity_kind, node.goal.entity_key), node.goal.entity_key)
+        return GoalAttainment(node.goal, node.result, node.targets, sorted(kids, key=order), name)
 
     roots = [results[pk] for pk in visible if not (parents[pk] & visible)]
     return sorted((prune(r, frozenset({r.goal.pk})) for r in roots), key=order)
