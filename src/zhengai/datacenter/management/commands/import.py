@@ -7,7 +7,9 @@ import threading
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.urls import reverse
 
 from zhengai.datacenter.choices import RunStatus
 from zhengai.datacenter.connectors import SourceError
@@ -18,6 +20,11 @@ from zhengai.datacenter.services import (
     import_runs_reap_interrupted,
     mapping_matches,
 )
+
+
+def held_hint(run: ImportRun) -> str:
+    url = settings.ZHENGAI_BASE_URL.rstrip("/") + reverse("datacenter:run_detail", args=[run.pk])
+    return f"  确认无误后加 --confirm 重新运行，或在批次页面确认：{url}"
 
 
 def _bar(percent: int, text: str, width: int = 30) -> str:
@@ -33,6 +40,10 @@ class Command(BaseCommand):
         parser.add_argument("files", nargs="*", help="要导入的文件（数据库数据源不需要）")
         parser.add_argument("--table", help="标准数据表；不写时按文件名匹配该数据源的映射")
         parser.add_argument("--dry-run", action="store_true", help="只校验，不写入数据中心")
+        parser.add_argument(
+            "--confirm", action="store_true",
+            help="确认：允许名单（快照）表的本批使大量现有记录消失（否则这样的批次停在“待确认”）",
+        )  # fmt: skip
 
     def handle(self, *args, **options):
         import_runs_reap_interrupted()
@@ -55,7 +66,10 @@ class Command(BaseCommand):
         failed = False
         for table, files in plan:
             try:
-                run = import_run_create(source=source, table=table, paths=files, dry_run=options["dry_run"])
+                run = import_run_create(
+                    source=source, table=table, paths=files, dry_run=options["dry_run"],
+                    confirm_removal=options["confirm"],
+                )  # fmt: skip
             except SourceError as exc:
                 raise CommandError(str(exc)) from None
             run = self._execute_with_bar(run)
@@ -66,7 +80,9 @@ class Command(BaseCommand):
             if run.error_report:
                 self.stdout.write(f"  错误报告：{run.error_report}")
             self.stdout.write(run.records_line)
-            failed = failed or run.status in (RunStatus.REJECTED, RunStatus.FAILED)
+            if run.status == RunStatus.HELD:
+                self.stdout.write(held_hint(run))
+            failed = failed or run.status in (RunStatus.REJECTED, RunStatus.FAILED, RunStatus.HELD)
         if failed:
             sys.exit(1)
 
