@@ -96,7 +96,9 @@ def import_run_create(
     """
     if table not in standard.TABLES_BY_NAME:
         known = "、".join(source.mappings.order_by("order", "table").values_list("table", flat=True))
-        raise SourceError(f"没有名为“{table}”的标准数据表。数据源“{source.name}”已映射的表：{known or '（还没有）'}")
+        if known:
+            raise SourceError(f"没有名为“{table}”的标准数据表。数据源“{source.name}”已映射的表：{known}")
+        raise SourceError(f"没有名为“{table}”的标准数据表。可用的表：{'、'.join(standard.TABLES_BY_NAME)}")
     mapping_for(source, table)
     records = []
     for path in paths or []:
