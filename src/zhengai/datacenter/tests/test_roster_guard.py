@@ -150,3 +150,40 @@ def store_table(name):
     from zhengai.datacenter.standard import table
 
     return table(name)
+
+
+# ------------------------------------------------------------------------------------------ sync
+
+
+def test_a_database_sync_that_drops_most_departments_is_reported_held(db, data_dir, tmp_path, capsys):
+    import sqlite3
+
+    from django.core.management import call_command
+
+    from zhengai.datacenter.sync import source_sync
+
+    path = tmp_path / "renshi.sqlite"
+    with sqlite3.connect(path) as con:
+        con.execute("CREATE TABLE bm (dm TEXT, mc TEXT, lb TEXT)")
+        con.executemany("INSERT INTO bm VALUES (?, ?, '3')", [(f"d{i:02d}", f"系部{i}") for i in range(60)])
+    source = SourceSystem.objects.create(
+        code="renshi", name="人事系统", connector="sql", config={"url": f"sqlite:///{path}"}
+    )
+    SourceMapping.objects.create(
+        source=source, table="departments", locator="bm",
+        columns={"dept_code": "dm", "dept_name": "mc", "dept_kind": "lb"},
+    )  # fmt: skip
+    (first,) = source_sync(source=source)
+    assert first.status == RunStatus.COMMITTED, first.decision
+    with sqlite3.connect(path) as con:
+        con.execute("DELETE FROM bm WHERE dm >= 'd05'")
+    with pytest.raises(SystemExit) as exit_:
+        call_command("sync", "renshi")
+    assert exit_.value.code == 1
+    out = capsys.readouterr().out
+    assert "待确认" in out and "现有 60 个部门中的 55 个（91.7%）从名单中消失" in out
+    assert "定时同步不会自动确认" in out
+    held = source.runs.order_by("-pk").first()
+    assert held.status == RunStatus.HELD and held.rows_removed == 55
+    done = import_run_execute(run=import_run_confirm(run=held, by=None))
+    assert done.status == RunStatus.COMMITTED
