@@ -81,6 +81,26 @@ def test_a_refused_command_says_why_in_chinese(cli, args, message):
     assert message in done.stdout + done.stderr
 
 
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["import", "xuegong", "--bogus"], "zhengai import：错误：不认识的参数：--bogus"),
+        (["source", "add"], "缺少必填参数：code"),
+        (["evaluate", "--engine", "nosuch"], "'nosuch' 不是可选值（可选：'duckdb', 'spark'）"),
+    ],
+)
+def test_a_wrong_option_is_explained_in_chinese(cli, args, message):
+    done = cli(*args, ok=False)
+    assert done.returncode == 2 and message in done.stderr
+    assert "error:" not in done.stderr
+
+
+def test_a_drop_folder_that_is_a_file_is_refused(cli):
+    (cli.root / "drop.txt").write_text("x")
+    done = cli("watch", "--folder", str(cli.root / "drop.txt"), "--once", ok=False)
+    assert "投放目录" in done.stderr and "已有同名文件" in done.stderr
+
+
 def test_a_header_without_required_fields_names_them(cli):
     (cli.root / "缺列.csv").write_bytes("student_no,name,gender\r\nS1,张三,1\r\n".encode("gbk"))
     done = cli("import", "xuegong", "缺列.csv", "--table", "students", ok=False)
