@@ -268,7 +268,7 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
         return
     if removal and not run.confirm_removal:
         _finish(run, RunStatus.HELD, **counts, **report_fields, message=notices,
-                decision=f"待确认：本批将使{gone}，未写入数据中心（{outcome}）。{HOW_TO_CONFIRM}")  # fmt: skip
+                decision=f"待确认：本批将使{gone}，未写入数据中心（{outcome}）。{_how_to_confirm(run)}")  # fmt: skip
         return
     if not diff.has_changes:
         _finish(run, RunStatus.UNCHANGED, **counts, **report_fields, message=notices,
@@ -292,7 +292,12 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
     transaction.on_commit(lambda: BATCH_COMMITTED.fire(run=ImportRun.objects.get(pk=run.pk)))
 
 
-HOW_TO_CONFIRM = "须确认后才能入库：在批次页面点“确认替换并入库”，或命令行加 --confirm 重新运行"
+def _how_to_confirm(run: ImportRun) -> str:
+    if run.source.connector == ConnectorKind.SQL:  # a sync has no --confirm: a person confirms on the page
+        return "须确认后才能入库：在批次页面点“确认替换并入库”"
+    return "须确认后才能入库：在批次页面点“确认替换并入库”，或命令行加 --confirm 重新运行"
+
+
 CONFIRM_ACTION = "确认名单批次"
 
 

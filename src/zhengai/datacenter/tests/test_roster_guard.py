@@ -182,7 +182,7 @@ def test_a_database_sync_that_drops_most_departments_is_reported_held(db, data_d
     assert exit_.value.code == 1
     out = capsys.readouterr().out
     assert "待确认" in out and "现有 60 个部门中的 55 个（91.7%）从名单中消失" in out
-    assert "定时同步不会自动确认" in out
+    assert "定时同步不会自动确认" in out and "--confirm" not in out
     held = source.runs.order_by("-pk").first()
     assert held.status == RunStatus.HELD and held.rows_removed == 55
     done = import_run_execute(run=import_run_confirm(run=held, by=None))
