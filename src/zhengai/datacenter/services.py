@@ -326,8 +326,7 @@ def _confirmed_by(run: ImportRun) -> str:
         .first()
     )
     person = record.actor if record else run.created_by
-    name = (person.get_full_name() or person.get_username()) if person else ""
-    return f"已由{name}确认" if name else "已确认（命令行 --confirm）"
+    return f"已由 {person} 确认" if person else "已确认（命令行 --confirm）"
 
 
 def _tracking(chunks: Iterator[RawChunk], watermark: list[str]) -> Iterator[RawChunk]:

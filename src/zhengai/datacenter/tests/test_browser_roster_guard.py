@@ -55,7 +55,7 @@ def test_a_held_roster_shows_the_warning_and_imports_once_confirmed(tab, cast, p
     with page.expect_navigation():
         held.locator("button", has_text="确认替换并入库").click()
     assert page.locator(".zg-run-status").inner_text() == "已入库"
-    assert "已由" in page.locator(".zg-decision").inner_text()
+    assert "已由 黄信息 确认" in page.locator(".zg-decision").inner_text()
     assert ImportRun.objects.filter(table="students").count() == 2
     assert len(store.read_table(table("students"))) == 5
     shot(page, "dc-roster-guard-confirmed-1366")

@@ -120,7 +120,7 @@ def test_a_roster_that_drops_most_students_is_held_until_confirmed(xuegong, tmp_
 
     assert table_freshness("students").state == FreshnessState.FAILING  # needs attention, not fresh
 
-    officer = django_user_model.objects.create_user("zk", first_name="质控", last_name="王")
+    officer = django_user_model.objects.create_user("zk", display_name="王质控")
     run = import_run_confirm(run=held, by=officer)
     assert run.status == RunStatus.PENDING and run.confirm_removal
     assert AuditRecord.objects.filter(action="确认名单批次", object_id=str(held.pk), actor=officer).exists()
@@ -128,7 +128,7 @@ def test_a_roster_that_drops_most_students_is_held_until_confirmed(xuegong, tmp_
         import_run_confirm(run=run, by=officer)
     done = import_run_execute(run=run)
     assert done.status == RunStatus.COMMITTED, done.message
-    assert "已由" in done.decision and "确认" in done.decision and "55 名" in done.decision
+    assert "已由 王质控 确认" in done.decision and "55 名" in done.decision
     assert len(store.read_table(store_table("students"))) == 5
 
 
