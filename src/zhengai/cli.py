@@ -14,7 +14,7 @@ USAGE = """用法: zhengai <命令> [参数]
   worker [--no-scheduler]           启动后台任务进程：任务队列 + 定时任务（预警升级、通知发送与
                                     重试、每日汇总、到期的数据库同步）；可同时运行多个
   status                            各部分运行状况，每部分一行（数据中心、标准链、工作清单……）
-  import 数据源 文件…                导入数据文件（--dry-run 只校验）
+  import 数据源 文件…                导入数据文件（--dry-run 只校验；--confirm 允许名单批次使大量现有记录消失）
   sync [数据源…] [--due]             同步数据库数据源（增量）
   watch [--folder 目录]              监视投放目录并自动导入
   push_token 数据源                  签发接口推送令牌
@@ -24,6 +24,9 @@ USAGE = """用法: zhengai <命令> [参数]
 
 def _setup() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "zhengai.settings")
+    from zhengai.lib import argparse_zh
+
+    argparse_zh.install()
 
 
 def serve(argv: list[str]) -> None:

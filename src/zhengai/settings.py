@@ -6,7 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from zhengai.lib.env import env_bool, env_list, env_path, env_str
+from zhengai.lib.env import env_bool, env_float, env_int, env_list, env_path, env_str
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 DATA_DIR = env_path("ZHENGAI_DATA_DIR", Path.cwd() / "var")
@@ -143,3 +143,8 @@ ZHENGAI_REALTIME_ENABLED = env_bool("ZHENGAI_REALTIME_ENABLED", True)
 # `zhengai serve` runs the task worker and the scheduler in its own process. Turn it off where a
 # separate `zhengai worker` runs (several web processes, or a worker on another machine).
 ZHENGAI_SERVE_WORKER = env_bool("ZHENGAI_SERVE_WORKER", True)
+
+# A roster (snapshot) batch that would make at least max(MIN, SHARE × stored) of the stored entities
+# disappear, or that looks like a wholesale replacement, is held until a person confirms it.
+ZHENGAI_ROSTER_GUARD_SHARE = env_float("ZHENGAI_ROSTER_GUARD_SHARE", 0.10)
+ZHENGAI_ROSTER_GUARD_MIN = env_int("ZHENGAI_ROSTER_GUARD_MIN", 50)

@@ -70,6 +70,11 @@ class UploadForm(forms.Form):
         error_messages={"empty": "上传的文件是空的，没有任何内容"},
     )
     dry_run = forms.BooleanField(label="试运行", required=False, help_text="只校验并给出错误报告，不写入数据中心")
+    confirm_removal = forms.BooleanField(
+        label="确认：允许本批使大量现有记录消失",
+        required=False,
+        help_text="名单（快照）表的新批次若使大量现有学生、教师等从名单中消失，不勾选时批次会停在“待确认”",
+    )
     snapshot_date = forms.DateField(
         label="快照时点",
         required=False,
@@ -82,6 +87,7 @@ class UploadForm(forms.Form):
         self.fields["table"].choices = [(m.table, table_label(m.table)) for m in source.mappings.all()]
         self.fields["table"].widget.attrs["class"] = "form-select"
         self.fields["dry_run"].widget.attrs["class"] = "form-check-input"
+        self.fields["confirm_removal"].widget.attrs["class"] = "form-check-input"
 
 
 class RunFilterForm(forms.Form):

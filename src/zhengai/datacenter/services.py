@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow.parquet as pq
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,6 +24,7 @@ from zhengai.datacenter import pipeline, standard, store
 from zhengai.datacenter.choices import ConnectorKind, InvalidPolicy, RunStatus
 from zhengai.datacenter.connectors import RawChunk, SourceError, reader_for
 from zhengai.datacenter.fieldops import format_operation
+from zhengai.datacenter.guard import Removal, removal_check
 from zhengai.datacenter.mapping import TRANSFORMS, MappingSpec
 from zhengai.datacenter.models import DatasetVersion, ImportRun, SourceMapping, SourceSystem
 from zhengai.datacenter.registry import ROSTER_TABLES, registry_sync
@@ -86,15 +88,25 @@ def import_run_create(
     by: Any = None,
     dry_run: bool = False,
     snapshot_date: dt.date | None = None,
+    confirm_removal: bool = False,
 ) -> ImportRun:
-    """Register a batch: archive its raw files with checksums. Nothing is read or validated yet."""
-    standard_table(table)
+    """Register a batch: archive its raw files with checksums. Nothing is read or validated yet.
+
+    confirm_removal: the person starting it accepts that a roster batch makes many stored entities disappear.
+    """
+    if table not in standard.TABLES_BY_NAME:
+        known = "、".join(source.mappings.order_by("order", "table").values_list("table", flat=True))
+        if known:
+            raise SourceError(f"没有名为“{table}”的标准数据表。数据源“{source.name}”已映射的表：{known}")
+        raise SourceError(f"没有名为“{table}”的标准数据表。可用的表：{'、'.join(standard.TABLES_BY_NAME)}")
     mapping_for(source, table)
     records = []
     for path in paths or []:
         path = Path(path)
         if not path.exists():
-            raise SourceError(f"找不到文件“{path}”")
+            raise SourceError(f"找不到文件“{path}”，请检查路径")
+        if path.is_dir():
+            raise SourceError(f"“{path}”是一个目录，请指定其中的文件（CSV、xlsx、Parquet、JSON）")
         if path.suffix.lower() not in FILE_KINDS:
             raise SourceError(f"文件“{path.name}”的格式不受支持（支持 CSV、xlsx、Parquet、JSON）")
         records.append(store.archive_raw(path))
@@ -106,6 +118,7 @@ def import_run_create(
         files=records,
         dry_run=dry_run,
         snapshot_date=snapshot_date,
+        confirm_removal=confirm_removal,
         created_by=by if getattr(by, "pk", None) else None,
     )
 
@@ -174,7 +187,9 @@ def import_run_execute(*, run: ImportRun, worker: str = "") -> ImportRun:
         _execute(run, progress)
     except SourceError as exc:
         hidden = source_secret_values(run.source)
-        _finish(run, RunStatus.REJECTED, message=mask(str(exc), *hidden), decision="文件无法读取，整批拒收")
+        _finish(
+            run, RunStatus.REJECTED, message=mask(str(exc), *hidden), decision=f"整批拒收：{mask(str(exc), *hidden)}"
+        )
     except Exception as exc:  # the run must end in a state a person can see, whatever went wrong
         hidden = source_secret_values(run.source)
         log.error("import run %s failed: %s", run.pk, mask(traceback.format_exc(), *hidden))
@@ -245,9 +260,18 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
         return
     kept_note = f"；{invalid_rows:,} 行无效，未入库，已留档" if invalid_rows else ""
     outcome = f"新增 {diff.new:,}、更新 {diff.updated:,}、未变 {diff.unchanged:,}{kept_note}"
+    removal = _removal(table, diff, incoming=prepared.valid.num_rows)
+    gone = removal.describe(table.name, table.label) if removal else ""
+    if removal and run.confirm_removal:
+        outcome += f"；{gone}，{_confirmed_by(run)}"
     if run.dry_run:
+        warning = f"；注意：正式导入将使{gone}，须确认后才能入库" if removal and not run.confirm_removal else ""
         _finish(run, RunStatus.VALIDATED, **counts, **report_fields, message=notices,
-                decision=f"试运行：{outcome}，未写入数据中心")  # fmt: skip
+                decision=f"试运行：{outcome}，未写入数据中心{warning}")  # fmt: skip
+        return
+    if removal and not run.confirm_removal:
+        _finish(run, RunStatus.HELD, **counts, **report_fields, message=notices,
+                decision=f"待确认：本批将使{gone}，未写入数据中心（{outcome}）。{_how_to_confirm(run)}")  # fmt: skip
         return
     if not diff.has_changes:
         _finish(run, RunStatus.UNCHANGED, **counts, **report_fields, message=notices,
@@ -269,6 +293,43 @@ def _execute(run: ImportRun, progress: Callable[[int, str], None]) -> None:
         registry_sync(tables=(table.name,))
     # Whatever listens above the data center (real-time re-evaluation) starts once the batch is durable.
     transaction.on_commit(lambda: BATCH_COMMITTED.fire(run=ImportRun.objects.get(pk=run.pk)))
+
+
+def _how_to_confirm(run: ImportRun) -> str:
+    if run.source.connector == ConnectorKind.SQL:  # a sync has no --confirm: a person confirms on the page
+        return "须确认后才能入库：在批次页面点“确认替换并入库”"
+    return "须确认后才能入库：在批次页面点“确认替换并入库”，或命令行加 --confirm 重新运行"
+
+
+CONFIRM_ACTION = "确认名单批次"
+
+
+def _removal(table: standard.StandardTable, diff: pipeline.Diff, *, incoming: int) -> Removal | None:
+    """The guard's verdict for a snapshot batch, when it trips; None otherwise."""
+    if table.kind != TableKind.SNAPSHOT:
+        return None
+    verdict = removal_check(
+        stored=diff.updated + diff.unchanged + diff.removed,
+        removed=diff.removed,
+        incoming=incoming,
+        new=diff.new,
+        share=settings.ZHENGAI_ROSTER_GUARD_SHARE,
+        minimum=settings.ZHENGAI_ROSTER_GUARD_MIN,
+    )
+    return verdict if verdict.trips else None
+
+
+def _confirmed_by(run: ImportRun) -> str:
+    from zhengai.audit.models import AuditRecord
+
+    record = (
+        AuditRecord.objects.filter(action=CONFIRM_ACTION, object_type=run._meta.label_lower, object_id=str(run.pk))
+        .select_related("actor")
+        .order_by("-at")
+        .first()
+    )
+    person = record.actor if record else run.created_by
+    return f"已由 {person} 确认" if person else "已确认（命令行 --confirm）"
 
 
 def _tracking(chunks: Iterator[RawChunk], watermark: list[str]) -> Iterator[RawChunk]:
@@ -328,6 +389,21 @@ def import_run_retry(*, run: ImportRun, by: Any = None) -> ImportRun:
     run.status, run.progress, run.progress_text, run.message = RunStatus.PENDING, 0, "等待重新处理", ""
     run.save(update_fields=["status", "progress", "progress_text", "message"])
     audit_record(actor=by, action="重新处理采集批次", obj=run, before=None, after={"status": run.status})
+    return run
+
+
+def import_run_confirm(*, run: ImportRun, by: Any) -> ImportRun:
+    """Accept a held roster batch: it goes back in the queue and imports although many entities disappear."""
+    with transaction.atomic():
+        taken = ImportRun.objects.filter(pk=run.pk, status=RunStatus.HELD).update(
+            status=RunStatus.PENDING, confirm_removal=True, progress=0, progress_text="已确认，等待入库",
+            finished_at=None,
+        )  # fmt: skip
+        run.refresh_from_db()
+        if taken != 1:
+            raise ValueError(f"批次 #{run.pk} 的状态是“{run.get_status_display()}”，只有待确认的批次可以确认")
+        audit_record(actor=by, action=CONFIRM_ACTION, obj=run, before={"status": RunStatus.HELD.label},
+                     after={"status": run.get_status_display(), "确认": run.decision})  # fmt: skip
     return run
 
 

@@ -20,5 +20,6 @@ urlpatterns = [
     path("runs/<int:pk>/report/", views.run_report, name="run_report"),
     path("runs/<int:pk>/files/<int:index>/", views.run_file, name="run_file"),
     path("runs/<int:pk>/retry/", views.run_retry, name="run_retry"),
+    path("runs/<int:pk>/confirm/", views.run_confirm, name="run_confirm"),
     path("quality/", views.quality, name="quality"),
 ]

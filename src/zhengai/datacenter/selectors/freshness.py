@@ -25,7 +25,8 @@ from zhengai.datacenter.selectors.as_of import DataAsOf, data_as_of
 from zhengai.datacenter.standard import TABLES_BY_NAME
 
 GOOD_STATUSES = (RunStatus.COMMITTED, RunStatus.UNCHANGED)
-FAILING_STATUSES = (RunStatus.REJECTED, RunStatus.FAILED)
+# A held roster batch means the data center did not take the latest data either: it needs a person.
+FAILING_STATUSES = (RunStatus.REJECTED, RunStatus.FAILED, RunStatus.HELD)
 DEFAULT_PERIOD_DAYS = 30
 
 

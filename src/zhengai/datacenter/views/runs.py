@@ -36,7 +36,7 @@ def runs(request: HttpRequest) -> HttpResponse:
     return response
 
 
-def _run_live_context(run: ImportRun) -> dict:
+def _run_live_context(run: ImportRun, user) -> dict:
     finished = run.status in RunStatus.finished()
     errors, error_total = selectors.run_errors(run) if finished else ([], 0)
     return {
@@ -51,6 +51,7 @@ def _run_live_context(run: ImportRun) -> dict:
         "has_report": finished and selectors.run_report_path(run) is not None,
         "versions": selectors.run_versions(run) if finished else [],
         "table": standard.TABLES_BY_NAME.get(run.table),
+        "can_operate": can_operate(user),
     }
 
 
@@ -63,9 +64,8 @@ def _get_run(pk: int) -> ImportRun:
 def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
     run = _get_run(pk)
     context = {
-        **_run_live_context(run),
+        **_run_live_context(run, request.user),
         "files": [(i, f) for i, f in enumerate(run.files)],
-        "can_operate": can_operate(request.user),
         "can_retry": run.status == RunStatus.FAILED,
     }
     return render(request, "datacenter/run_detail.html", context)
@@ -76,7 +76,7 @@ def run_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def run_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The live part of the run page; htmx polls it every second until the run has finished."""
     run = _get_run(pk)
-    return render(request, "datacenter/_run_live.html", _run_live_context(run))
+    return render(request, "datacenter/_run_live.html", _run_live_context(run, request.user))
 
 
 @require_GET
@@ -112,4 +112,20 @@ def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         enqueue(run)
         messages.success(request, f"批次 #{run.pk} 已重新排队处理。")
+    return redirect("datacenter:run_detail", pk=run.pk)
+
+
+@require_POST
+@readers_only
+def run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """确认替换并入库: a held roster batch goes back in the queue, confirmed."""
+    require_operator(request.user)
+    run = _get_run(pk)
+    try:
+        run = services.import_run_confirm(run=run, by=request.user)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        enqueue(run)
+        messages.success(request, f"已确认批次 #{run.pk}，正在入库。")
     return redirect("datacenter:run_detail", pk=run.pk)

@@ -111,6 +111,7 @@ def source_upload(request: HttpRequest, code: str) -> HttpResponse:
                 run = services.import_run_create(
                     source=source, table=data["table"], paths=paths, by=request.user,
                     dry_run=data["dry_run"], snapshot_date=data["snapshot_date"],
+                    confirm_removal=data["confirm_removal"],
                 )  # fmt: skip
         except SourceError as exc:
             form.add_error(None, str(exc))

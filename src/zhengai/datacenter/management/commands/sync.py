@@ -5,7 +5,9 @@ from __future__ import annotations
 import sys
 from argparse import RawDescriptionHelpFormatter
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
+from django.urls import reverse
 
 from zhengai.datacenter.choices import ConnectorKind, RunStatus
 from zhengai.datacenter.connectors import SourceError
@@ -21,7 +23,7 @@ HELP = """同步数据库数据源：按字段映射逐表读取源数据库，�
 后台任务进程（zhengai worker，以及默认自带后台任务的 zhengai serve）每分钟检查一次，
 按各数据源的“同步周期（分钟）”自动同步，无需 cron；zhengai watch 每一轮也会同步到期的数据源。
 两个进程同时同步同一个数据源时，同一张表不会被重复导入。
-有批次被拒收或出错时，命令以状态 1 退出（cron 会把输出发给管理员）。"""
+有批次被拒收、出错或待确认（名单批次会使大量现有记录消失）时，命令以状态 1 退出（cron 会把输出发给管理员）。"""
 
 
 class _Formatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
@@ -82,5 +84,10 @@ class Command(BaseCommand):
         for run in runs:
             outcome = run.decision or run.message
             self.stdout.write(f"批次 #{run.pk} {run.source.code} → {run.table}：{run.get_status_display()}。{outcome}")
-        if refused or any(run.status in (RunStatus.REJECTED, RunStatus.FAILED) for run in runs):
+            if run.status == RunStatus.HELD:
+                # A scheduled sync cannot confirm: the batch waits for a person.
+                url = settings.ZHENGAI_BASE_URL.rstrip("/") + reverse("datacenter:run_detail", args=[run.pk])
+                self.stdout.write(f"  确认无误后在批次页面确认：{url}（定时同步不会自动确认）")
+        bad = (RunStatus.REJECTED, RunStatus.FAILED, RunStatus.HELD)
+        if refused or any(run.status in bad for run in runs):
             sys.exit(1)

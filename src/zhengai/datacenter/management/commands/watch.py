@@ -8,9 +8,10 @@ from argparse import RawDescriptionHelpFormatter
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, DjangoHelpFormatter
+from django.core.management.base import BaseCommand, CommandError, DjangoHelpFormatter
 from django.db import close_old_connections
 
+from zhengai.datacenter.choices import RunStatus
 from zhengai.datacenter.models import ImportRun, SourceSystem
 from zhengai.datacenter.sync import source_sync_due
 from zhengai.datacenter.watch import SETTLE_SECONDS, drop_folder_scan
@@ -54,7 +55,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         folder: Path = options["folder"] or Path(settings.DATA_DIR) / "drop"
-        folder.mkdir(parents=True, exist_ok=True)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            reason = "已有同名文件" if isinstance(exc, FileExistsError) else (exc.strerror or str(exc))
+            raise CommandError(f"投放目录“{folder}”无法使用：{reason}。请用 --folder 指定一个可写的目录") from None
         self.stdout.write(f"投放目录：{folder.resolve()}")
         previous: dict = {}
         try:
@@ -91,3 +96,5 @@ class Command(BaseCommand):
             f"批次 #{run.pk} {run.source.code} → {run.table}（{files}）：{run.get_status_display()}。"
             f"{run.decision or run.message}"
         )
+        if run.status == RunStatus.HELD:
+            self.stdout.write("  须有人在批次页面确认后才入库（自动导入不会自行确认）")
