@@ -139,6 +139,8 @@ LOGGING = {
 
 # Re-evaluate the indicators a committed import batch can have changed (only its entities and periods).
 ZHENGAI_REALTIME_ENABLED = env_bool("ZHENGAI_REALTIME_ENABLED", True)
+# Goal chain: days an overdue task stays with its unit before 质控中心 is told too.
+ZHENGAI_TASK_ESCALATE_AFTER_DAYS = env_int("ZHENGAI_TASK_ESCALATE_AFTER_DAYS", 7)
 
 # `zhengai serve` runs the task worker and the scheduler in its own process. Turn it off where a
 # separate `zhengai worker` runs (several web processes, or a worker on another machine).

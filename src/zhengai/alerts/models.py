@@ -369,7 +369,11 @@ class Notification(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name="收件人", related_name="notifications", on_delete=models.CASCADE
     )
-    alert = models.ForeignKey(Alert, verbose_name="预警事项", related_name="notifications", on_delete=models.CASCADE)
+    alert = models.ForeignKey(
+        Alert, verbose_name="预警事项", null=True, blank=True, related_name="notifications", on_delete=models.CASCADE,
+        help_text="空 = 其他事项的提醒（如逾期的任务），见 link",
+    )  # fmt: skip
+    link = models.CharField("链接", max_length=300, blank=True, help_text="站内地址：非预警的提醒打开这里")
     event = models.ForeignKey(AlertEvent, verbose_name="事件", null=True, blank=True, on_delete=models.SET_NULL)
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容", blank=True)
@@ -383,7 +387,10 @@ class Notification(models.Model):
         verbose_name_plural = "站内通知"
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["user", "alert", "state_key"], name="one_notification_per_state")
+            models.UniqueConstraint(fields=["user", "alert", "state_key"], name="one_notification_per_state"),
+            models.UniqueConstraint(
+                fields=["user", "state_key"], condition=Q(alert__isnull=True), name="one_notice_per_state"
+            ),
         ]
 
     def __str__(self) -> str:

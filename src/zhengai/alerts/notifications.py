@@ -322,6 +322,8 @@ def _send_after_commit() -> None:
 
 def _digest_item(n: Notification) -> Message:
     alert = n.alert
+    if alert is None:  # a notice (an overdue task …): its title and where it leads
+        return Message(title=n.title, event="提醒", level="warn", fields=(), url=base_url() + n.link, note=n.body)
     unit = str(alert.indicator.raw.get("unit") or "") if alert.indicator_id else ""
     return Message(
         title=n.title,

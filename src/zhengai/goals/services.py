@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
 from zhengai.audit.services import audit_record
 from zhengai.goals import schedule
@@ -215,3 +216,73 @@ def schedule_load(*, year: int, by: Any = None) -> ScheduleLoad:
         audit_record(actor=by, action="载入诊改工作进度表任务", obj=task, before=None, after=after)
     present = Task.objects.filter(year=year, kind=TaskKind.SCHEDULE, parent=None).values("schedule_row").distinct()
     return ScheduleLoad(year, present.count(), created, unresolved)
+
+
+def _overdue_recipients(task: Task, level: int) -> list:
+    """Level 1: the task's owner and the heads of its unit; level 2: 质控中心 as well."""
+    from django.contrib.auth import get_user_model
+
+    from zhengai.accounts.choices import Role
+
+    users = get_user_model().objects.filter(is_active=True)
+    found = [task.owner] if task.owner_id else []
+    if task.owner_unit_id:
+        found += list(users.filter(role=Role.DEPARTMENT_HEAD, org_unit_id=task.owner_unit_id))
+    if level >= 2 or not found:  # a task nobody in its unit can be told about goes to 质控中心 at once
+        found += list(users.filter(role=Role.QUALITY_OFFICE))
+    return found
+
+
+def tasks_escalate_overdue(*, now: dt.datetime | None = None) -> int:
+    """Overdue tasks notify their owner and unit head, then, after the grace days, 质控中心 (a scheduled job).
+
+    A task is overdue when its deadline has passed and it is not done; a task without a date (时间待定) never
+    is. A row split into per-unit sub-tasks is followed through its sub-tasks. Returns the steps taken.
+    """
+    from django.conf import settings
+    from django.urls import reverse
+
+    from zhengai.alerts.services import notice_send
+    from zhengai.goals.choices import GoalStatus
+    from zhengai.lib import clock
+
+    now = now or clock.now()
+    today = timezone.localtime(now).date() if timezone.is_aware(now) else now.date()
+    grace = dt.timedelta(days=settings.ZHENGAI_TASK_ESCALATE_AFTER_DAYS)
+    open_tasks = (
+        Task.objects.filter(due_date__lt=today, escalation_level__lt=2)
+        .exclude(status__in=(GoalStatus.DONE, GoalStatus.DONE_LATE))
+        .exclude(children__isnull=False)
+        .select_related("owner_unit", "owner")
+        .distinct()
+    )
+    steps = 0
+    for task in open_tasks:
+        late = today - task.due_date
+        level = 2 if late >= grace else 1
+        if level <= task.escalation_level:
+            continue
+        unit = task.owner_unit.name if task.owner_unit else (task.responsible_text or "未指定部门")
+        link = reverse("goals:schedule") + f"?year={task.year}" if task.schedule_row else reverse("goals:tree")
+        to = "责任人和部门负责人" if level == 1 else "质控中心"
+        with transaction.atomic():
+            updated = Task.objects.filter(pk=task.pk, escalation_level=task.escalation_level).update(
+                escalation_level=level, last_notified_at=now
+            )
+            if not updated:
+                continue  # another worker took this step
+            mark = "【任务逾期】" if level == 1 else "【任务逾期·升级】"
+            state = task.get_status_display()
+            notice_send(
+                users=_overdue_recipients(task, level),
+                title=f"{mark}{task.title}（{unit}）",
+                body=f"完成期限 {task.due_date:%Y-%m-%d}，已逾期 {late.days} 天，状态“{state}”；已提醒{to}。",
+                link=link, state_key=f"task:{task.pk}:overdue:{level}", level="failed" if level == 2 else "warn",
+                fields=(("任务", task.title), ("责任部门", unit), ("完成期限", f"{task.due_date:%Y-%m-%d}")),
+                event="任务逾期", now=now,
+            )  # fmt: skip
+            before = {"escalation_level": task.escalation_level}
+            after = {"escalation_level": level, "days_late": late.days}
+            audit_record(actor=None, action="任务逾期提醒", obj=task, before=before, after=after)
+        steps += 1
+    return steps

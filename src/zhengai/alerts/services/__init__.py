@@ -33,6 +33,7 @@ from zhengai.alerts.services.lifecycle import (
     event_add,
     value_record,
 )
+from zhengai.alerts.services.notices import notice_send
 
 from zhengai.alerts.services.evaluation import (  # isort: skip (imports cases, which imports lifecycle)
     alerts_after_run,
@@ -72,6 +73,7 @@ __all__ = [
     "deadline_for",
     "default_mode",
     "event_add",
+    "notice_send",
     "notification_preference_update",
     "notifications_mark_read",
     "policy_modes",

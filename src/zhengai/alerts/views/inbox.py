@@ -35,10 +35,13 @@ def _mark_read(rows) -> int:
 
 @require_GET
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
-    """Opening a notification reads it and goes to its alert."""
+    """Opening a notification reads it and goes to its alert (a notice: to its page on this site)."""
     note = get_object_or_404(Notification, pk=pk, user=request.user)
     if not request.user.is_read_only:
         _mark_read(Notification.objects.filter(pk=note.pk))
+    if note.alert_id is None:
+        safe = note.link.startswith("/") and not note.link.startswith("//")
+        return redirect(note.link if safe else "alerts:inbox")
     return redirect("alerts:detail", pk=note.alert_id)
 
 
