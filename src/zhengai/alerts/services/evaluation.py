@@ -30,6 +30,7 @@ from zhengai.alerts.services.lifecycle import (
 )
 from zhengai.indicators.models import Indicator
 from zhengai.lib import clock
+from zhengai.lib.periods import academic_year_of
 from zhengai.monitoring.selectors import run_states
 from zhengai.org import entities
 
@@ -70,11 +71,19 @@ def alerts_after_run(*, run, now: dt.datetime | None = None) -> dict[str, int]:
     def is_member(s) -> bool:
         return s.entity_key in current.get(s.entity_kind, ())
 
+    # An outcome of a period that began before the previous 学年 is history, not news: an entity whose latest
+    # judged period is that old (older data loaded later, a feed that stopped) is recorded, never alerted.
+    news_since = dt.date(academic_year_of(today).start_year - 1, 9, 1)
+
     def opens_alert(s) -> bool:
         mode = modes[s.indicator_id]
-        return mode == PolicyMode.ALERT or (mode == PolicyMode.CASE and s.entity_kind != "student")
+        recent = s.period_start >= news_since
+        return recent and (mode == PolicyMode.ALERT or (mode == PolicyMode.CASE and s.entity_kind != "student"))
 
-    case_states = [s for s in states if modes[s.indicator_id] == PolicyMode.CASE and s.entity_kind == "student"]
+    case_states = [
+        s for s in states
+        if modes[s.indicator_id] == PolicyMode.CASE and s.entity_kind == "student" and s.period_start >= news_since
+    ]  # fmt: skip
     _threshold_alerts(states, is_member, opens_alert, run=run, now=now, counts=counts)
     student_indicators = Indicator.objects.filter(entity="student", enabled=True)
     case_ids = {pk for pk, mode in policy_modes(list(student_indicators)).items() if mode == PolicyMode.CASE}

@@ -166,3 +166,21 @@ def test_a_backfill_of_a_current_period_is_refused(college):
     ):
         call_command("evaluate", "T-BDL", "--backfill", "--period", "2025-2026")
     assert not EvaluationRun.objects.exists()
+
+
+def test_an_ordinary_evaluation_after_loading_older_years_alerts_only_on_recent_periods(college, cast, tmp_path):
+    """Older history loaded without --backfill: 跨境电子商务 (530702) failed in 2021 and 2022 and has no
+    admissions since; that is history, not a current alert with a fresh deadline."""
+    officer = cast.user("officer")
+    with clock.frozen(TODAY):
+        for y in (2022, 2021):
+            terms = [TermDates(1, dt.date(y, 9, 1), dt.date(y + 1, 1, 31)),
+                     TermDates(2, dt.date(y + 1, 2, 1), dt.date(y + 1, 8, 31))]  # fmt: skip
+            academic_year_create(start_year=y, census_day=dt.date(y, 9, 30), terms=terms, by=officer)
+        _import(college, _csv(tmp_path / "招生_2021-2025.csv", OLDER + CURRENT))
+        run = evaluate_now(indicator_codes=["T-BDL"])
+    assert run.status == "succeeded" and not run.backfill
+    assert _outcomes("530702") == {"2021-2022": "failed", "2022-2023": "failed"}  # recorded
+    assert IndicatorState.objects.get(entity_key="530702").outcome == "failed"
+    assert not Alert.objects.filter(entity_key="530702").exists()  # not alerted
+    assert list(Alert.objects.values_list("entity_key", "period")) == [("530701", "2025-2026")]
