@@ -100,32 +100,28 @@ def run_file(request: HttpRequest, pk: int, index: int) -> FileResponse:
     return FileResponse(open(path, "rb"), as_attachment=True, filename=name)
 
 
-@require_POST
-@readers_only
-def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def _requeue(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
+    """Put a run back in the queue through `action` (a service); say what happened on its page."""
     require_operator(request.user)
     run = _get_run(pk)
     try:
-        run = services.import_run_retry(run=run, by=request.user)
+        run = action(run=run, by=request.user)
     except ValueError as exc:
         messages.error(request, str(exc))
     else:
         enqueue(run)
-        messages.success(request, f"批次 #{run.pk} 已重新排队处理。")
+        messages.success(request, done.format(pk=run.pk))
     return redirect("datacenter:run_detail", pk=run.pk)
+
+
+@require_POST
+@readers_only
+def run_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    return _requeue(request, pk, services.import_run_retry, "批次 #{pk} 已重新排队处理。")
 
 
 @require_POST
 @readers_only
 def run_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     """确认替换并入库: a held roster batch goes back in the queue, confirmed."""
-    require_operator(request.user)
-    run = _get_run(pk)
-    try:
-        run = services.import_run_confirm(run=run, by=request.user)
-    except ValueError as exc:
-        messages.error(request, str(exc))
-    else:
-        enqueue(run)
-        messages.success(request, f"已确认批次 #{run.pk}，正在入库。")
-    return redirect("datacenter:run_detail", pk=run.pk)
+    return _requeue(request, pk, services.import_run_confirm, "已确认批次 #{pk}，正在入库。")
