@@ -1,5 +1,6 @@
-"""Chinese for the messages argparse prints (a wrong option, a missing argument), so a person at the
-terminal never gets an English error from `zhengai`. Python ships no Chinese catalog for argparse."""
+"""Chinese for the messages argparse prints (a wrong option, a missing argument), and for the word Django puts
+before a refused command's message, so a person at the terminal never gets an English error from `zhengai`.
+Python ships no Chinese catalog for argparse."""
 
 from __future__ import annotations
 
@@ -45,3 +46,8 @@ def install() -> None:
             raise
 
     argparse.ArgumentParser._get_value = _get_value
+    # Django prints a refused command as "<class name>: <message>"; the message is Chinese already, so the
+    # class name a person reads before it is too ("错误：没有代码为…的数据源").
+    from django.core.management.base import CommandError
+
+    CommandError.__name__ = "错误"

@@ -79,6 +79,7 @@ def test_a_refused_command_says_why_in_chinese(cli, args, message):
     done = cli(*args, ok=False)
     assert done.returncode == 1
     assert message in done.stdout + done.stderr
+    assert "Error" not in done.stderr and "Traceback" not in done.stderr  # no English class name, no traceback
 
 
 @pytest.mark.parametrize(
