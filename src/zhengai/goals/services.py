@@ -286,3 +286,63 @@ def tasks_escalate_overdue(*, now: dt.datetime | None = None) -> int:
             audit_record(actor=None, action="任务逾期提醒", obj=task, before=before, after=after)
         steps += 1
     return steps
+
+
+def can_update_task(user, task: Task) -> bool:
+    """The task's owner, the head of its unit, 质控中心 (and a superuser); nobody read-only."""
+    from zhengai.accounts.choices import Role
+
+    if getattr(user, "is_read_only", False):
+        return False
+    if user.is_superuser or user.role == Role.QUALITY_OFFICE:
+        return True
+    if task.owner_id and task.owner_id == user.pk:
+        return True
+    return bool(user.role == Role.DEPARTMENT_HEAD and task.owner_unit_id and user.org_unit_id == task.owner_unit_id)
+
+
+@transaction.atomic
+def task_update(*, task: Task, status: str, note: str, by: Any, evidence=None) -> Task:
+    """Report progress on a task: its new state and what was done (a note is required). Finishing after the
+    deadline is recorded as 延期完成; a row split per unit takes the state of its units."""
+    from zhengai.goals.choices import GoalStatus
+    from zhengai.goals.models import TaskNote
+    from zhengai.lib import clock
+
+    if not can_update_task(by, task):
+        raise ValidationError("您不是该任务的责任人、责任部门负责人或质控中心，不能填报进展")
+    if status not in GoalStatus.values:
+        raise ValidationError({"status": f"状态“{status}”不认识"})
+    if not note.strip():
+        raise ValidationError({"note": "请写明进展（做了什么、结果如何）"})
+    now = clock.now()
+    late = task.due_date is not None and timezone.localtime(now).date() > task.due_date
+    if status == GoalStatus.DONE and late:
+        status = GoalStatus.DONE_LATE
+    before = {"status": task.status}
+    task.status = status
+    task.completed_at = now if status in (GoalStatus.DONE, GoalStatus.DONE_LATE) else None
+    task.save(update_fields=["status", "completed_at"])
+    TaskNote.objects.create(task=task, text=note.strip(), by=by, evidence=evidence or "")
+    audit_record(
+        actor=by, action="填报任务进展", obj=task, before=before, after={"status": status, "note": note.strip()}
+    )
+    if task.parent_id:
+        _parent_follow(task.parent)
+    return task
+
+
+def _parent_follow(parent: Task) -> None:
+    """A row split per unit: done when every unit is done (延期完成 if any was late), else 进行中 once one has begun."""
+    from zhengai.goals.choices import GoalStatus
+
+    states = list(parent.children.values_list("status", flat=True))
+    done = (GoalStatus.DONE, GoalStatus.DONE_LATE)
+    if states and all(s in done for s in states):
+        status = GoalStatus.DONE_LATE if GoalStatus.DONE_LATE in states else GoalStatus.DONE
+    elif any(s != GoalStatus.NOT_STARTED for s in states):
+        status = GoalStatus.IN_PROGRESS
+    else:
+        status = GoalStatus.NOT_STARTED
+    if status != parent.status:
+        Task.objects.filter(pk=parent.pk).update(status=status)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", views.tree, name="tree"),
     path("schedule/", views.schedule, name="schedule"),
     path("schedule/load/", views.schedule_load, name="schedule_load"),
+    path("tasks/<int:pk>/update/", views.task_update, name="task_update"),
 ]

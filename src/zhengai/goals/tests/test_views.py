@@ -53,3 +53,32 @@ def test_the_office_loads_table_2_and_overdue_rows_come_marked(cast, client_for)
     assert "复核前10天" in page
     head = client_for("head_a").post("/goals/schedule/load/", {"year": "2026"})
     assert head.status_code == 403
+
+
+def test_a_department_head_reports_his_units_part_and_the_row_follows(cast, client_for):
+    from zhengai.audit.models import AuditRecord
+    from zhengai.goals.services import schedule_load
+
+    with clock.frozen(dt.datetime(2026, 12, 15, 9)):
+        schedule_load(year=2026)
+        row = Task.objects.get(year=2026, schedule_row=5, parent=None)  # 制定分专业建设规划, due 2026-12-20
+        mine, other = row.children.get(owner_unit=cast.dept_a), row.children.get(owner_unit=cast.dept_b)
+        head = client_for("head_a")
+        page = head.get("/goals/schedule/?year=2026&mine=1").content.decode()
+        assert f'data-task="{mine.pk}"' in page and f'data-task="{other.pk}"' not in page
+        refused = head.post(f"/goals/tasks/{mine.pk}/update/", {"status": GoalStatus.DONE, "note": "  "})
+        assert refused.status_code == 302
+        mine.refresh_from_db()
+        assert mine.status == GoalStatus.NOT_STARTED  # a note is required: nothing saved
+        head.post(f"/goals/tasks/{mine.pk}/update/", {"status": GoalStatus.DONE, "note": "系部专业建设规划已印发"})
+        assert head.post(f"/goals/tasks/{other.pk}/update/", {"status": "done", "note": "x"}).status_code == 403
+    mine.refresh_from_db()
+    row.refresh_from_db()
+    assert mine.status == GoalStatus.DONE and mine.notes.get().text == "系部专业建设规划已印发"
+    assert row.status == GoalStatus.IN_PROGRESS  # one of two units done
+    with clock.frozen(dt.datetime(2026, 12, 22, 9)):  # 质控中心 records the other, two days late
+        client_for("officer").post(f"/goals/tasks/{other.pk}/update/", {"status": "done", "note": "已完成"})
+    other.refresh_from_db()
+    row.refresh_from_db()
+    assert other.status == GoalStatus.DONE_LATE and row.status == GoalStatus.DONE_LATE
+    assert AuditRecord.objects.filter(action="填报任务进展").count() == 2
