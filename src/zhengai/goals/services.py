@@ -346,3 +346,14 @@ def _parent_follow(parent: Task) -> None:
         status = GoalStatus.NOT_STARTED
     if status != parent.status:
         Task.objects.filter(pk=parent.pk).update(status=status)
+
+
+def can_edit_goal(user, *, owner_unit_id: int | None) -> bool:
+    """质控中心 edits every goal; a department head the goals of his own unit; nobody read-only."""
+    from zhengai.accounts.choices import Role
+
+    if getattr(user, "is_read_only", False):
+        return False
+    if user.is_superuser or user.role == Role.QUALITY_OFFICE:
+        return True
+    return bool(user.role == Role.DEPARTMENT_HEAD and owner_unit_id and user.org_unit_id == owner_unit_id)

@@ -82,3 +82,40 @@ def test_a_department_head_reports_his_units_part_and_the_row_follows(cast, clie
     row.refresh_from_db()
     assert other.status == GoalStatus.DONE_LATE and row.status == GoalStatus.DONE_LATE
     assert AuditRecord.objects.filter(action="填报任务进展").count() == 2
+
+
+def test_goals_are_created_and_given_targets_in_the_app_within_each_users_unit(goals, cast, client_for):
+    from zhengai.goals.models import Goal
+    from zhengai.indicators.services import indicator_create
+    from zhengai.monitoring.tests.college import REPORT_RATE
+
+    indicator_create(raw=REPORT_RATE, by=cast.user("officer"))
+    _school, a, _b = goals
+    head = client_for("head_a")
+    form = {
+        "title": "软件技术专业报到率不低于 90%",
+        "level": "major",
+        "entity_kind": "major",
+        "entity_key": "510203",
+        "owner_unit": "xxgc",
+        "weight": "1",
+        "rollup": "leaf_only",
+        "verification": "indicator",
+        "hold_periods": "1",
+    }
+    created = head.post(f"/goals/new/?parent={a.pk}", form)
+    goal = Goal.objects.get(title="软件技术专业报到率不低于 90%")
+    assert created.status_code == 302 and created["Location"] == f"/goals/{goal.pk}/"
+    assert list(goal.parents.all()) == [a] and goal.owner_unit == cast.dept_a
+    # Not for another unit, and a wrong entity is named, nothing written.
+    assert head.post("/goals/new/", {**form, "title": "护理", "owner_unit": "hlx"}).status_code == 403
+    wrong = head.post("/goals/new/", {**form, "title": "不存在", "entity_key": "999999"}).content.decode()
+    assert "没有代码为“999999”的专业" in wrong and not Goal.objects.filter(title="不存在").exists()
+    # A target on the major's indicator; the page shows it, 数据不足 until there is a measurement.
+    head.post(f"/goals/{goal.pk}/targets/", {"indicator": "T-BDL", "period": "2025-2026", "comparison": ">=",
+                                             "value": "0.9"})  # fmt: skip
+    assert goal.targets.get().value == 0.9
+    page = head.get(f"/goals/{goal.pk}/").content.decode()
+    assert 'data-period="2025-2026"' in page and "数据不足" in page and "T-BDL 新生报到率" in page
+    assert client_for("outsider").get(f"/goals/{goal.pk}/").status_code == 404
+    assert client_for("outsider").get("/goals/new/").status_code == 403
