@@ -102,17 +102,6 @@ def goal_attainments(*, period: str, now: dt.datetime | None = None) -> dict[int
     return done
 
 
-def _units_below(unit_id: int) -> set[int]:
-    from zhengai.org.models import OrgUnit
-
-    ids, frontier = {unit_id}, [unit_id]
-    while frontier:
-        frontier = [pk for pk in OrgUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
-                    if pk not in ids]  # fmt: skip
-        ids.update(frontier)
-    return ids
-
-
 def sees_all_goals(user) -> bool:
     from zhengai.accounts.choices import COLLEGE_WIDE_ROLES
 
@@ -138,7 +127,9 @@ def visible_goal_ids(user, goals: Iterable[Goal]) -> set[int]:
         if student is not None and g.entity_kind == "student" and g.entity_key == student.student_no:
             mine.add(g.pk)
     if user.role == Role.DEPARTMENT_HEAD and user.org_unit_id:
-        units = _units_below(user.org_unit_id)
+        from zhengai.accounts.scope import scope_for
+
+        units = scope_for(user).unit_ids  # his unit and the units below it
         mine |= {g.pk for g in goals if g.owner_unit_id in units or g.level == "school"}
     return mine
 
