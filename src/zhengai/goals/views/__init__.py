@@ -1,0 +1,1 @@
+"""Pages of the goal chain, one module per concept."""
