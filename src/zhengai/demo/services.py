@@ -60,6 +60,10 @@ ACCOUNTS = (
     ("zhikong", Role.QUALITY_OFFICE, "zkzx", "质控中心 王老师"),
     ("xinxi", Role.IT_CENTER, "xxzx", "信息中心 李老师"),
     ("xibu", Role.DEPARTMENT_HEAD, "hlx", "护理系 张主任"),
+    # the heads of the other teaching departments, who sign their departments' 目标责任书
+    ("yixue", Role.DEPARTMENT_HEAD, "yxx", "医学系 陈主任"),
+    ("jiaoyu", Role.DEPARTMENT_HEAD, "jyx", "教育系 刘主任"),
+    ("jidian", Role.DEPARTMENT_HEAD, "jdx", "机电与汽车工程系 周主任"),
     ("jiaoshi", Role.TEACHER, "hlx", ""),
     ("xuesheng", Role.STUDENT, "hlx", ""),
     ("zhuanjia", Role.REVIEWER, None, "复核专家 赵教授"),

@@ -24,8 +24,19 @@ class Planted:
     entity_key: str
 
 
+@dataclass(frozen=True)
+class Gap:
+    """A planted gap of a later stage (a goal behind, a task overdue …) and whether the platform shows it."""
+
+    area: str  # the status line that counts it, e.g. "goals"
+    gap: str
+    found: bool
+    note: str = ""
+
+
 _LINES: list[tuple[int, str, Callable[[], str]]] = []
 _PLANTED: list[Callable[[], list[Planted]]] = []
+_GAPS: list[Callable[[], list[Gap]]] = []
 
 
 def register(name: str, fn: Callable[[], str], *, order: int) -> None:
@@ -43,6 +54,18 @@ def planted() -> list[Planted]:
     out: list[Planted] = []
     for fn in _PLANTED:
         out.extend(fn())
+    return out
+
+
+def register_gaps(fn: Callable[[], list[Gap]]) -> None:
+    if fn not in _GAPS:
+        _GAPS.append(fn)
+
+
+def gaps(area: str) -> list[Gap]:
+    out: list[Gap] = []
+    for fn in _GAPS:
+        out.extend(g for g in fn() if g.area == area)
     return out
 
 

@@ -19,7 +19,7 @@ from zhengai.org.models import Course, Major, SchoolClass, Student, Teacher
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-ACCOUNTS = ("admin", "zhikong", "xinxi", "xibu", "jiaoshi", "xuesheng", "zhuanjia")
+ACCOUNTS = ("admin", "zhikong", "xinxi", "xibu", "yixue", "jiaoyu", "jidian", "jiaoshi", "xuesheng", "zhuanjia")
 
 
 def run_demo(out, *extra) -> str:

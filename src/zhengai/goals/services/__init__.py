@@ -12,11 +12,12 @@ from zhengai.goals.services.tasks import (
     ScheduleLoad,
     can_update_task,
     schedule_load,
+    task_create,
     task_update,
     tasks_escalate_overdue,
 )
 
 __all__ = [
     "ScheduleLoad", "can_edit_goal", "can_update_task", "goal_align", "goal_create", "goal_review", "plan_create",
-    "schedule_load", "target_set", "task_update", "tasks_escalate_overdue",
+    "schedule_load", "target_set", "task_create", "task_update", "tasks_escalate_overdue",
 ]  # fmt: skip

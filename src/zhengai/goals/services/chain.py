@@ -84,7 +84,7 @@ def goal_create(
     owner: Any = None, weight: float | Decimal = 1, rollup: str = Rollup.WEIGHTED_MEAN,
     verification: str = Verification.INDICATOR, reviewer: Any = None, hold_periods: int = 1,
     start_date: dt.date | None = None, due_date: dt.date | None = None, template: Goal | None = None,
-    description: str = "", by: Any = None,
+    cell: Any = None, description: str = "", by: Any = None,
 ) -> Goal:  # fmt: skip
     errors = {}
     if not title.strip():
@@ -106,7 +106,7 @@ def goal_create(
         title=title.strip(), level=level, entity_kind=entity_kind, entity_key=entity_key, plan=plan,
         owner_unit=owner_unit, owner=owner, weight=Decimal(str(weight)), rollup=rollup, verification=verification,
         reviewer=reviewer, hold_periods=max(1, hold_periods), start_date=start_date, due_date=due_date,
-        template=template, description=description,
+        template=template, cell=cell, description=description,
     )  # fmt: skip
     if parents:
         goal.parents.set(parents)

@@ -17,6 +17,36 @@ from zhengai.goals.models import Task
 from zhengai.org.models import OrgUnit
 
 
+@transaction.atomic
+def task_create(
+    *, title: str, kind: str, year: int, owner_unit: OrgUnit | None = None, owner: Any = None,
+    parent: Task | None = None, goal: Any = None, start_date: dt.date | None = None,
+    due_date: dt.date | None = None, by: Any = None,
+) -> Task:  # fmt: skip
+    """A 年度工作要点, a department's task under it, or a person's task under that: owner, deadline, goal."""
+    errors = {}
+    if not title.strip():
+        errors["title"] = "请写明任务"
+    if kind not in TaskKind.values:
+        errors["kind"] = f"任务类别“{kind}”不认识"
+    if start_date and due_date and due_date < start_date:
+        errors["due_date"] = "完成期限早于开始日期"
+    if parent is not None and parent.year != year:
+        errors["year"] = f"上级任务属于 {parent.year} 学年"
+    if owner_unit is None and owner is None:
+        errors["owner_unit"] = "请指定责任部门或责任人"
+    if errors:
+        raise ValidationError(errors)
+    task = Task.objects.create(
+        title=title.strip(), kind=kind, year=year, owner_unit=owner_unit, owner=owner, parent=parent, goal=goal,
+        start_date=start_date, due_date=due_date,
+    )  # fmt: skip
+    after = {"title": task.title, "kind": kind, "year": year, "unit": owner_unit.code if owner_unit else "",
+             "owner": getattr(owner, "username", ""), "due": str(due_date or "")}  # fmt: skip
+    audit_record(actor=by, action="新建任务", obj=task, before=None, after=after)
+    return task
+
+
 @dataclass(frozen=True)
 class ScheduleLoad:
     year: int

@@ -88,6 +88,7 @@ class Command(BaseCommand):
             users = services.demo_accounts_ensure()
             load_seconds = time.perf_counter() - started
             self._evaluate()
+            self._goal_chain(out_dir, tl.today)
         self._summary(build, out_dir, counts, users, load_seconds)
 
     def _evaluate(self) -> None:
@@ -102,6 +103,12 @@ class Command(BaseCommand):
             f"  指标 {run.indicators_count} 个，监测值 {run.measurements_count:,} 个，"
             f"预警与未达标 {run.status_changes:,} 个，用时 {run.duration:.1f} 秒"
         )
+
+    def _goal_chain(self, out_dir: Path, today) -> None:
+        from zhengai.demo.goal_chain import goal_chain_build
+
+        self.stdout.write("正在建立目标链（规划、目标、目标值、年度任务、诊改工作进度表）……")
+        goal_chain_build(out_dir=out_dir, today=today, report=self.stdout.write)
 
     def _migrate(self) -> None:
         executor = MigrationExecutor(connection)

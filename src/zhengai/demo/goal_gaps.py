@@ -1,0 +1,73 @@
+"""Whether the platform shows each gap planted in the demo's goal chain, read as its users would see it.
+
+The gaps are listed in `goal_ground_truth.json` (written by goal_chain.py). Each check reads the goals
+selectors, the same reads the pages use, so a gap counts as found only when a person would see it.
+"""
+
+from __future__ import annotations
+
+from zhengai.goals.choices import Attainment
+from zhengai.lib.status import Gap
+
+
+def _department_behind(gap: dict, results: dict) -> Gap:
+    mine = results.get(gap.get("goal"))
+    if mine is None:
+        return Gap("goals", "department_behind", False, "该系部的目标不存在")
+    others = [results[pk].result.progress for pk in gap.get("peers", []) if pk in results]
+    others = [p for p in others if p is not None]
+    progress = mine.result.progress
+    found = (
+        mine.result.state == Attainment.NOT_ATTAINED
+        and progress is not None
+        and bool(others)
+        and progress < min(others)
+    )
+    return Gap("goals", "department_behind", found, f"{mine.goal.title}：达成度 {progress or 0:.0%}")
+
+
+def _overdue_task(gap: dict, year: int) -> Gap:
+    from zhengai.alerts.models import Notification
+    from zhengai.goals.selectors import schedule_rows
+
+    pk = gap.get("task")
+    row = next((r for r in schedule_rows(year=year) if r.task.pk == pk or any(p.task.pk == pk for p in r.parts)), None)
+    if row is not None and row.task.pk != pk:
+        row = next(p for p in row.parts if p.task.pk == pk)
+    told = Notification.objects.filter(state_key__startswith=f"task:{pk}:overdue:").exists()
+    found = row is not None and row.overdue_days is not None and told
+    note = f"{gap.get('title', '')}：逾期 {row.overdue_days} 天" if row and row.overdue_days else "未显示为逾期"
+    return Gap("goals", "overdue_schedule_task", found, note + ("，已提醒" if told else "，未提醒"))
+
+
+def _stale_goal(gap: dict, results: dict) -> Gap:
+    node = results.get(gap.get("goal"))
+    if node is None:
+        return Gap("goals", "stale_goal", False, "该目标不存在")
+
+    def untrusted(n) -> bool:  # a value is there, but its feed failed: shown, not judged
+        return any(t.value is not None and t.state == Attainment.NO_DATA for t in n.targets) or any(
+            untrusted(c) for c in n.children
+        )
+
+    found = node.result.state == Attainment.NO_DATA and untrusted(node)
+    shown = "数据不足（数据未通过时效或质量检查）" if found else node.result.state
+    return Gap("goals", "stale_goal", found, f"{node.goal.title}：{shown}")
+
+
+def goal_gaps_found() -> list[Gap]:
+    from zhengai.demo.goal_chain import gaps_read
+    from zhengai.goals.selectors import goal_attainments
+
+    gaps = gaps_read()
+    if not gaps:
+        return []
+    period = gaps["period"]
+    results = goal_attainments(period=period)
+    year = int(period[:4])
+    out = [
+        _department_behind(gaps.get("department_behind", {}), results),
+        _overdue_task(gaps.get("overdue_schedule_task", {}), year),
+        _stale_goal(gaps.get("stale_goal", {}), results),
+    ]
+    return out
