@@ -6,14 +6,15 @@ personal development plans for every teacher and a sample of students, and the u
 Everything goes through the goals services, as a quality office would enter it. Progress reports on
 tasks are entered with the platform's clock at the day they were made, so the history reads as a year
 of work. The planted gaps (a department behind, an overdue schedule task, a teacher off his plan, a goal
-whose data cannot be trusted) are written to `goal_ground_truth.json` beside `ground_truth.json`
-(GROUND_TRUTH.md, section 目标链) and checked by `goal_gaps_found()` for `zhengai status`.
+whose data cannot be trusted) are recorded on the demo build (GROUND_TRUTH.md, section 目标链) and checked by
+`goal_gaps.goal_gaps_found()` for `zhengai status`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +34,6 @@ from zhengai.org.entities import EntityKind
 from zhengai.org.models import ArchitectureCell, Major, OrgUnit
 
 TEACHING_DEPARTMENTS = ("hlx", "yxx", "jyx", "jdx")
-GAPS_FILE = "goal_ground_truth.json"
 
 # Every major's yearly targets: the national 合格 conditions and the college's admission goals.
 MAJOR_TARGETS = (
@@ -55,6 +55,7 @@ class Built:
     goals: int = 0
     targets: int = 0
     tasks: int = 0
+    majors: int = 0  # majors of the teaching departments, each with its goals
     letters: int = 0
     pdps: int = 0
 
@@ -158,6 +159,7 @@ def plans_and_goals(*, today: dt.date, out: Built) -> dict[str, Goal]:
         dept = major.department.code if major.department else ""
         if dept not in TEACHING_DEPARTMENTS:
             continue
+        out.majors += 1
         mg = goal(title=f"{major.name}专业建设年度目标", level=LevelCode.MAJOR, parents=[g[f"dept:{dept}"]],
                   entity_kind=EntityKind.MAJOR, entity_key=major.code, owner_unit=major.department,
                   rollup=Rollup.LEAF_ONLY, cell=_cell(LevelCode.MAJOR))  # fmt: skip
@@ -201,11 +203,11 @@ def _report(task: Task, *, status: str, note: str, by, at: dt.date) -> None:
         gs.task_update(task=task, status=status, note=note, by=by)
 
 
-def tasks_build(*, today: dt.date, goals: dict[str, Goal], out: Built) -> dict[str, object]:
+def tasks_build(*, today: dt.date, goals: dict[str, Goal], out: Built, behind_unit: str) -> dict[str, object]:
     """This 学年's key points decomposed to the teaching departments, and their progress to date.
 
-    Every department reports on time except 机电与汽车工程系, which is behind: one task still open past its
-    deadline and one finished late (the planted 'department behind', with its majors' targets)."""
+    Every department reports on time except the one behind, with one task still open past its deadline and
+    one finished late (the planted 'department behind', with its majors' planted problems)."""
     users = _users()
     office = users.get("zhikong")
     units = {u.code: u for u in OrgUnit.objects.all()}
@@ -228,12 +230,12 @@ def tasks_build(*, today: dt.date, goals: dict[str, Goal], out: Built) -> dict[s
                     _report(task, status=GoalStatus.IN_PROGRESS, note="已布置到各专业，按计划推进。", by=head,
                             at=today - dt.timedelta(days=3))  # fmt: skip
                 continue
-            if code == "jdx" and i == 1:
+            if code == behind_unit and i == 1:
                 _report(task, status=GoalStatus.IN_PROGRESS, note="大数据技术、电子商务两个专业的方案尚未完成论证。",
                         by=head, at=due - dt.timedelta(days=2))  # fmt: skip
                 behind["open_task"] = task.pk
                 continue
-            if code == "jdx":
+            if code == behind_unit:
                 _report(task, status=GoalStatus.DONE, note="已完成，较计划推迟。", by=head,
                         at=due + dt.timedelta(days=12))  # fmt: skip
                 behind["late_task"] = task.pk
@@ -244,10 +246,10 @@ def tasks_build(*, today: dt.date, goals: dict[str, Goal], out: Built) -> dict[s
     return behind
 
 
-def schedule_build(*, today: dt.date) -> dict[str, object]:
+def schedule_build(*, today: dt.date, behind_unit: str) -> dict[str, object]:
     """Table 2 as this 学年's work schedule: what fell due is reported done on time, except one row whose
-    unit has not finished (机电与汽车工程系's part of the first row due: the planted overdue task), which the
-    scheduled escalation then reports."""
+    unit has not finished (the lagging department's part of the first row due: the planted overdue task),
+    which the scheduled escalation then reports."""
     users = _users()
     office = users.get("zhikong")
     year = academic_year_of(today).start_year
@@ -258,8 +260,8 @@ def schedule_build(*, today: dt.date) -> dict[str, object]:
     for task in candidates:
         reporter = _head(task.owner_unit.code) if task.owner_unit else None
         reporter = reporter or office
-        if overdue is None and task.owner_unit and task.owner_unit.code == "jdx":
-            overdue = task  # 机电与汽车工程系 has not finished its part: the planted overdue task
+        if overdue is None and task.owner_unit and task.owner_unit.code == behind_unit:
+            overdue = task  # the department behind has not finished its part: the planted overdue task
             _report(task, status=GoalStatus.IN_PROGRESS, note="初稿已完成，待系务会审议。", by=reporter,
                     at=task.due_date - dt.timedelta(days=5))  # fmt: skip
             continue
@@ -297,26 +299,53 @@ def fitness_feed_break(*, out_dir: Path, today: dt.date) -> int | None:
     ws.append(header)
     for r in rows[1:200]:
         ws.append(list(r))
-    path = Path(out_dir) / "xuegong_体测_重新导出.xlsx"
-    broken.save(path)
-    run = import_run_execute(run=import_run_create(source=source, table="physical_tests", paths=[path],
-                                                   snapshot_date=today - dt.timedelta(days=1)))  # fmt: skip
+    with tempfile.TemporaryDirectory() as folder:  # the data center keeps its own copy of what it received
+        path = Path(folder) / "xuegong_体测_重新导出.xlsx"
+        broken.save(path)
+        run = import_run_execute(run=import_run_create(source=source, table="physical_tests", paths=[path],
+                                                       snapshot_date=today - dt.timedelta(days=1)))  # fmt: skip
     return run.pk
 
 
 # ------------------------------------------------------------------------------------------ gaps
 
 
-def gaps_write(out_dir: Path, gaps: dict) -> None:
-    (Path(out_dir) / GAPS_FILE).write_text(json.dumps(gaps, ensure_ascii=False, indent=2), encoding="utf-8")
+def gaps_write(gaps: dict) -> None:
+    from zhengai.demo.models import DemoBuild
+
+    build = DemoBuild.objects.order_by("-created").first()
+    if build is not None:
+        build.goal_gaps = gaps
+        build.save(update_fields=["goal_gaps"])
 
 
 def gaps_read() -> dict:
     from zhengai.demo.models import DemoBuild
 
     build = DemoBuild.objects.order_by("-created").first()
-    path = Path(build.out_dir) / GAPS_FILE if build else None
-    return json.loads(path.read_text(encoding="utf-8")) if path and path.exists() else {}
+    return build.goal_gaps if build else {}
+
+
+def department_behind_pick(out_dir: Path) -> tuple[str, list[str]]:
+    """The teaching department holding the most majors with a planted problem on a target of the chain
+    (生师比, 报到率, 人才培养方案): its goal falls behind through them, and it is made late on its tasks too."""
+    truth = json.loads((Path(out_dir) / "ground_truth.json").read_text(encoding="utf-8"))
+    targeted = {code for code, _c, _v in MAJOR_TARGETS}
+    planted = {
+        e["major_code"]
+        for p in truth.get("problems", [])
+        if p.get("indicator") in targeted
+        for e in p.get("entities", [])
+        if "major_code" in e
+    }
+    by_dept: dict[str, list[str]] = {}
+    for major in Major.objects.filter(code__in=planted).select_related("department"):
+        if major.department and major.department.code in TEACHING_DEPARTMENTS:
+            by_dept.setdefault(major.department.code, []).append(major.code)
+    if not by_dept:
+        return "jdx", []
+    unit = max(TEACHING_DEPARTMENTS, key=lambda c: (len(by_dept.get(c, [])), -TEACHING_DEPARTMENTS.index(c)))
+    return unit, sorted(by_dept.get(unit, []))
 
 
 def goal_chain_reset() -> None:
@@ -336,18 +365,19 @@ def goal_chain_build(*, out_dir: Path, today: dt.date, report: Callable[[str], N
     goal_chain_reset()
     fitness_run = fitness_feed_break(out_dir=out_dir, today=today)
     goals = plans_and_goals(today=today, out=out)
-    behind = tasks_build(today=today, goals=goals, out=out)
-    schedule = schedule_build(today=today)
+    behind_unit, behind_majors = department_behind_pick(out_dir)
+    behind = tasks_build(today=today, goals=goals, out=out, behind_unit=behind_unit)
+    schedule = schedule_build(today=today, behind_unit=behind_unit)
     out.tasks = Task.objects.count()
     _year, this, _last = _years(today)
     gaps = {
         "period": this,
-        "department_behind": {"unit": "jdx", "goal": goals["dept:jdx"].pk, **behind,
-                              "peers": [goals[f"dept:{c}"].pk for c in TEACHING_DEPARTMENTS if c != "jdx"]},
+        "department_behind": {"unit": behind_unit, "goal": goals[f"dept:{behind_unit}"].pk, **behind,
+                              "majors": behind_majors},
         "overdue_schedule_task": {"task": schedule["overdue_task"], "title": schedule["overdue_title"]},
         "stale_goal": {"goal": goals["fitness"].pk, "title": goals["fitness"].title, "import_run": fitness_run,
                        "table": "physical_tests"},
     }  # fmt: skip
-    gaps_write(out_dir, gaps)
+    gaps_write(gaps)
     report(f"  规划 {out.plans} 个，目标 {out.goals} 个，目标值 {out.targets} 个，任务 {out.tasks} 个")
     return out

@@ -11,19 +11,24 @@ from zhengai.lib.status import Gap
 
 
 def _department_behind(gap: dict, results: dict) -> Gap:
+    """The department's goal is 未达成 and names the majors whose planted problems put it there; its task
+    past the deadline is shown overdue."""
+    from zhengai.goals.models import Task
+
     mine = results.get(gap.get("goal"))
     if mine is None:
         return Gap("goals", "department_behind", False, "该系部的目标不存在")
-    others = [results[pk].result.progress for pk in gap.get("peers", []) if pk in results]
-    others = [p for p in others if p is not None]
-    progress = mine.result.progress
-    found = (
-        mine.result.state == Attainment.NOT_ATTAINED
-        and progress is not None
-        and bool(others)
-        and progress < min(others)
-    )
-    return Gap("goals", "department_behind", found, f"{mine.goal.title}：达成度 {progress or 0:.0%}")
+    failing = {c.goal.entity_key for c in mine.children if c.result.state == Attainment.NOT_ATTAINED}
+    majors = set(gap.get("majors", []))
+    task = Task.objects.filter(pk=gap.get("open_task")).first()
+    from zhengai.lib import clock
+
+    late = task is not None and task.due_date is not None and task.due_date < clock.today()
+    late = late and task.status not in ("done", "done_late")
+    found = mine.result.state == Attainment.NOT_ATTAINED and bool(majors) and majors <= failing and late
+    progress = mine.result.progress or 0
+    note = f"{mine.goal.title}：达成度 {progress:.0%}，未达成的专业 {len(failing)} 个" + ("，有逾期任务" if late else "")
+    return Gap("goals", "department_behind", found, note)
 
 
 def _overdue_task(gap: dict, year: int) -> Gap:

@@ -10,6 +10,8 @@ class DemoBuild(models.Model):
     students = models.PositiveIntegerField("在校生人数")
     out_dir = models.CharField("导出目录", max_length=500)
     row_counts = models.JSONField("入库行数", default=dict)
+    # the gaps planted in the goal chain after the load (demo/goal_chain.py), for `zhengai status`
+    goal_gaps = models.JSONField("目标链植入问题", default=dict, blank=True)
     created = models.DateTimeField("生成时间", auto_now_add=True)
 
     class Meta:

@@ -178,6 +178,45 @@ def tree_for(user, *, period: str) -> list[GoalAttainment]:
     return sorted((prune(r, frozenset({r.goal.pk})) for r in roots), key=order)
 
 
+def tree_walk(roots: list[GoalAttainment]):
+    """Every node of a tree once, depth first."""
+    seen: set[int] = set()
+    stack = list(reversed(roots))
+    while stack:
+        node = stack.pop()
+        if node.goal.pk in seen:
+            continue
+        seen.add(node.goal.pk)
+        yield node
+        stack.extend(reversed(node.children))
+
+
+def tree_filter(roots: list[GoalAttainment], *, level: str = "", unit_code: str = "") -> list[GoalAttainment]:
+    """The subtrees whose top goal is of the level and unit asked for (a matching goal under a matching
+    goal stays inside its parent's subtree), in the tree's order."""
+
+    def match(node: GoalAttainment) -> bool:
+        unit_ok = not unit_code or (node.goal.owner_unit_id and node.goal.owner_unit.code == unit_code)
+        return bool((not level or node.goal.level == level) and unit_ok)
+
+    out: list[GoalAttainment] = []
+    seen: set[int] = set()
+
+    def visit(node: GoalAttainment) -> None:
+        if node.goal.pk in seen:
+            return
+        seen.add(node.goal.pk)
+        if match(node):
+            out.append(node)
+            return
+        for child in node.children:
+            visit(child)
+
+    for root in roots:
+        visit(root)
+    return out
+
+
 @dataclass
 class ScheduleRow:
     task: Task

@@ -61,6 +61,7 @@ class EvaluatedDemo:
     worklist: dict  # the figures of the `worklist:` status line (leavers, opened in range, planted on first page)
     routes: dict  # (entity_kind, key) → (department code, accountable teacher's staff_no) from the master data
     visible: dict  # demo account → keys of the alerts it may see: {(indicator code, entity key), …}
+    goals: dict  # the goal chain built on it: counts, the planted gaps and whether each is found
 
     def measurement(self, code: str, period: str, entity: str) -> dict:
         rows = [r for r in self.rows(code) if r["period"] == period and r["entity"] == entity]
@@ -119,6 +120,7 @@ def evaluated_demo(small_build, django_db_setup, django_db_blocker, tmp_path_fac
                 worklist=_worklist(out),
                 routes=_routes(),
                 visible=_visible_to_demo_accounts(),
+                goals=_goal_chain(out),
             )
             transaction.set_rollback(True)
     return result
@@ -139,6 +141,20 @@ def _worklist(out) -> dict:
         "planted": worklist.planted_on_first_page(now=now, planted=planted_items(truth)),
         "placement": worklist.planted_placement(now=now, planted=planted_items(truth)),
         "line": worklist.status_line(),
+    }
+
+
+def _goal_chain(out) -> dict:
+    from zhengai.demo.goal_chain import gaps_read, goal_chain_build
+    from zhengai.demo.goal_gaps import goal_gaps_found
+    from zhengai.lib import clock, status
+
+    built = goal_chain_build(out_dir=out, today=clock.today())
+    return {
+        "built": built,
+        "gaps": gaps_read(),
+        "found": goal_gaps_found(),
+        "line": next((line for line in status.lines() if line.startswith("goals:")), ""),
     }
 
 

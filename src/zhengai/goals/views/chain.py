@@ -21,8 +21,16 @@ def tree(request: HttpRequest) -> HttpResponse:
     year = _chosen_year(request, years)
     period = f"{year}-{year + 1}"
     roots = selectors.tree_for(request.user, period=period)
+    level, unit = request.GET.get("level", ""), request.GET.get("unit", "")
+    units = sorted({(n.goal.owner_unit.code, n.goal.owner_unit.name) for n in selectors.tree_walk(roots)
+                    if n.goal.owner_unit_id}, key=lambda u: u[0])  # fmt: skip
+    if level or unit:
+        roots = selectors.tree_filter(roots, level=level, unit_code=unit)
+    from zhengai.org.choices import LevelCode
+
     context = {
         "roots": roots, "years": [(y, f"{y}-{y + 1}学年") for y in years], "year": year, "period": period,
+        "levels": LevelCode.choices, "level": level, "units": units, "unit": unit,
         "colours": {str(k): v for k, v in ATTAINMENT_COLOURS.items()}, "today": clock.today(),
         "can_create": services.can_edit_goal(request.user, owner_unit_id=request.user.org_unit_id),
     }  # fmt: skip

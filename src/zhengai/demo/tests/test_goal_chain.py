@@ -1,0 +1,30 @@
+"""The demo's goal chain, built on the small demo: what it holds, and that every planted gap is shown."""
+
+from __future__ import annotations
+
+import pytest
+
+from zhengai.goals.schedule import template
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_goal_chain_reaches_from_the_school_to_every_major(evaluated_demo):
+    built = evaluated_demo.goals["built"]
+    assert built.plans == 10  # the school plan, five special plans, four departments' plans
+    assert built.majors >= 20
+    # the top goal, five special-plan goals, the fitness goal; a goal per department; two per major
+    assert built.goals == 7 + 4 + 2 * built.majors
+    assert built.targets == 2 * (4 + 5 * built.majors + built.majors)  # two 学年 each
+    assert built.tasks >= len(template()[1])  # Table 2's rows, split per unit, and the key points
+
+
+def test_every_planted_gap_of_the_goal_chain_is_found(evaluated_demo):
+    found = {g.gap: g for g in evaluated_demo.goals["found"]}
+    assert set(found) == {"department_behind", "overdue_schedule_task", "stale_goal"}
+    missed = [f"{g.gap}: {g.note}" for g in found.values() if not g.found]
+    assert not missed, missed
+    gaps = evaluated_demo.goals["gaps"]
+    assert gaps["department_behind"]["unit"] == "jdx" and gaps["department_behind"]["open_task"]
+    assert "机电" in found["overdue_schedule_task"].note
+    assert gaps["stale_goal"]["import_run"] is not None
