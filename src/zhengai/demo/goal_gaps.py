@@ -27,7 +27,8 @@ def _department_behind(gap: dict, results: dict) -> Gap:
     late = late and task.status not in ("done", "done_late")
     found = mine.result.state == Attainment.NOT_ATTAINED and bool(majors) and majors <= failing and late
     progress = mine.result.progress or 0
-    note = f"{mine.goal.title}：达成度 {progress:.0%}，未达成的专业 {len(failing)} 个" + ("，有逾期任务" if late else "")
+    note = f"{mine.goal.title}：达成度 {progress:.0%}，未达成的专业 {len(failing)} 个"
+    note += "，有逾期任务" if late else ""
     return Gap("goals", "department_behind", found, note)
 
 
