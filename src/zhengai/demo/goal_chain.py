@@ -199,7 +199,11 @@ def _due(year: int, month_day: tuple[int, int]) -> dt.date:
 
 
 def _report(task: Task, *, status: str, note: str, by, at: dt.date) -> None:
-    with clock.frozen(dt.datetime.combine(at, dt.time(16, 30), tzinfo=clock.now().tzinfo)):
+    """A progress report entered on the day `at` (never later than yesterday: the demo has no future)."""
+    from django.utils import timezone
+
+    at = min(at, clock.today() - dt.timedelta(days=1))
+    with clock.frozen(dt.datetime.combine(at, dt.time(16, 30), tzinfo=timezone.get_current_timezone())):
         gs.task_update(task=task, status=status, note=note, by=by)
 
 

@@ -11,5 +11,7 @@ urlpatterns = [
     path("<int:pk>/targets/", chain.target_new, name="target_new"),
     path("schedule/", tasks.schedule, name="schedule"),
     path("schedule/load/", tasks.schedule_load, name="schedule_load"),
+    path("tasks/", tasks.tasks, name="tasks"),
+    path("tasks/new/", tasks.task_new, name="task_new"),
     path("tasks/<int:pk>/update/", tasks.task_update, name="task_update"),
 ]

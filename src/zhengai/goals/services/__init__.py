@@ -10,6 +10,7 @@ from zhengai.goals.services.chain import (
 )
 from zhengai.goals.services.tasks import (
     ScheduleLoad,
+    can_create_task,
     can_update_task,
     schedule_load,
     task_create,
@@ -18,6 +19,6 @@ from zhengai.goals.services.tasks import (
 )
 
 __all__ = [
-    "ScheduleLoad", "can_edit_goal", "can_update_task", "goal_align", "goal_create", "goal_review", "plan_create",
-    "schedule_load", "target_set", "task_create", "task_update", "tasks_escalate_overdue",
+    "ScheduleLoad", "can_create_task", "can_edit_goal", "can_update_task", "goal_align", "goal_create", "goal_review",
+    "plan_create", "schedule_load", "target_set", "task_create", "task_update", "tasks_escalate_overdue",
 ]  # fmt: skip

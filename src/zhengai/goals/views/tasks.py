@@ -79,3 +79,86 @@ def task_update(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(request, f"已保存“{task.title}”：{task.get_status_display()}")
     back = request.POST.get("next", "")
     return redirect(back if back.startswith("/") and not back.startswith("//") else reverse("goals:schedule"))
+
+
+def _kind_below(parent) -> str:
+    from zhengai.goals.choices import TaskKind
+
+    if parent is None:
+        return TaskKind.KEY_POINT
+    return TaskKind.UNIT if parent.kind == TaskKind.KEY_POINT else TaskKind.PERSON
+
+
+@require_GET
+def tasks(request: HttpRequest) -> HttpResponse:
+    """年度工作任务: the 学年's key points decomposed to departments and people, overdue first."""
+    from zhengai.accounts.models import User
+    from zhengai.org.models import OrgUnit
+
+    years = sorted(set(selectors.task_years()) | set(_years()), reverse=True)
+    year = _chosen_year(request, years)
+    roots = selectors.task_tree(request.user, year=year)
+    nodes = list(_walk(roots))
+    editable = {n.task.pk for n in nodes if services.can_update_task(request.user, n.task)}
+    mine = request.user.org_unit_id  # a head decomposes his unit's task to his unit's people
+    addable = {
+        n.task.pk for n in nodes
+        if n.task.kind != "person" and services.can_create_task(request.user, parent=n.task, owner_unit_id=mine)
+    }  # fmt: skip
+    office = services.can_create_task(request.user, parent=None, owner_unit_id=None)
+    people = User.objects.filter(is_active=True).exclude(role__in=("student", "none", "reviewer"))
+    if not office:
+        people = people.filter(org_unit_id=request.user.org_unit_id)
+    context = {
+        "roots": roots, "year": year, "years": [(y, f"{y}-{y + 1}学年") for y in years], "today": clock.today(),
+        "overdue": sum(1 for n in nodes if n.overdue_days is not None), "count": len(nodes),
+        "status_colours": {str(k): v for k, v in GOAL_STATUS_COLOURS.items()}, "statuses": GoalStatus.choices,
+        "editable": editable, "addable": addable, "office": office,
+        "units": OrgUnit.objects.filter(active=True).order_by("order", "code") if office else [],
+        "people": people.order_by("org_unit__order", "username")[:500],
+    }  # fmt: skip
+    return render(request, "goals/tasks.html", context)
+
+
+def _walk(nodes):
+    for n in nodes:
+        yield n
+        yield from _walk(n.children)
+
+
+@require_POST
+def task_new(request: HttpRequest) -> HttpResponse:
+    """A key point (质控中心), a department's task under it, or a person's task under that (the unit's head)."""
+    import datetime as dt
+
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.shortcuts import get_object_or_404
+
+    from zhengai.accounts.models import User
+    from zhengai.goals.models import Task
+    from zhengai.org.models import OrgUnit
+
+    parent = get_object_or_404(Task, pk=request.POST["parent"]) if request.POST.get("parent") else None
+    year = parent.year if parent else int(request.POST.get("year") or academic_year_of(clock.today()).start_year)
+    unit = OrgUnit.objects.filter(code=request.POST.get("unit", "")).first()
+    owner = User.objects.filter(username=request.POST.get("owner", ""), is_active=True).first()
+    if unit is None and owner is not None:
+        unit = owner.org_unit
+    if not services.can_create_task(request.user, parent=parent, owner_unit_id=unit.pk if unit else None):
+        raise PermissionDenied("质控中心可以新建年度工作要点和各部门任务；部门负责人可以把本部门的任务分解到本部门的人")
+    try:
+        due = dt.date.fromisoformat(request.POST.get("due_date", "")) if request.POST.get("due_date") else None
+    except ValueError:
+        messages.error(request, f"完成期限“{request.POST.get('due_date')}”不是日期（应为 年-月-日）")
+        return redirect(f"{reverse('goals:tasks')}?year={year}")
+    try:
+        task = services.task_create(
+            title=request.POST.get("title", ""), kind=_kind_below(parent), year=year, owner_unit=unit, owner=owner,
+            parent=parent, goal=parent.goal if parent else None, start_date=None, due_date=due, by=request.user,
+        )  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, "任务未保存：" + "；".join(exc.messages))
+    else:
+        messages.success(request, f"已新建{task.get_kind_display()}“{task.title}”")
+    return redirect(f"{reverse('goals:tasks')}?year={year}")
