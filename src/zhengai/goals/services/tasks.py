@@ -17,6 +17,28 @@ from zhengai.goals.models import Task
 from zhengai.org.models import OrgUnit
 
 
+def _belongs(user, unit: OrgUnit) -> bool:
+    teacher = getattr(user, "teacher", None)
+    return user.org_unit_id == unit.pk or bool(teacher is not None and teacher.department_id == unit.pk)
+
+
+def unit_people(unit_ids) -> dict[int, list]:
+    """Staff accounts per unit (by their unit, or by their teacher record's department), for assigning tasks."""
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from zhengai.accounts.choices import Role
+
+    ids = set(unit_ids)
+    staff = get_user_model().objects.filter(is_active=True).exclude(role__in=(Role.STUDENT, Role.NONE, Role.REVIEWER))
+    users = staff.filter(Q(org_unit_id__in=ids) | Q(teacher__department_id__in=ids)).select_related("teacher")
+    out: dict[int, list] = {}
+    for u in users.order_by("username"):
+        for unit in {u.org_unit_id, getattr(u.teacher, "department_id", None) if u.teacher_id else None} & ids:
+            out.setdefault(unit, []).append(u)
+    return out
+
+
 @transaction.atomic
 def task_create(
     *, title: str, kind: str, year: int, owner_unit: OrgUnit | None = None, owner: Any = None,
@@ -35,6 +57,8 @@ def task_create(
         errors["year"] = f"上级任务属于 {parent.year} 学年"
     if owner_unit is None and owner is None:
         errors["owner_unit"] = "请指定责任部门或责任人"
+    if kind == TaskKind.PERSON and owner is not None and owner_unit is not None and not _belongs(owner, owner_unit):
+        errors["owner"] = f"{owner} 不是{owner_unit.name}的人员"
     if errors:
         raise ValidationError(errors)
     task = Task.objects.create(

@@ -92,7 +92,6 @@ def _kind_below(parent) -> str:
 @require_GET
 def tasks(request: HttpRequest) -> HttpResponse:
     """年度工作任务: the 学年's key points decomposed to departments and people, overdue first."""
-    from zhengai.accounts.models import User
     from zhengai.org.models import OrgUnit
 
     years = sorted(set(selectors.task_years()) | set(_years()), reverse=True)
@@ -106,16 +105,16 @@ def tasks(request: HttpRequest) -> HttpResponse:
         if n.task.kind != "person" and services.can_create_task(request.user, parent=n.task, owner_unit_id=mine)
     }  # fmt: skip
     office = services.can_create_task(request.user, parent=None, owner_unit_id=None)
-    people = User.objects.filter(is_active=True).exclude(role__in=("student", "none", "reviewer"))
-    if not office:
-        people = people.filter(org_unit_id=request.user.org_unit_id)
+    from zhengai.goals.services.tasks import unit_people
+
+    people = unit_people({n.task.owner_unit_id for n in nodes if n.task.pk in addable and n.task.owner_unit_id})
     context = {
         "roots": roots, "year": year, "years": [(y, f"{y}-{y + 1}学年") for y in years], "today": clock.today(),
         "overdue": sum(1 for n in nodes if n.overdue_days is not None), "count": len(nodes),
         "status_colours": {str(k): v for k, v in GOAL_STATUS_COLOURS.items()}, "statuses": GoalStatus.choices,
         "editable": editable, "addable": addable, "office": office,
         "units": OrgUnit.objects.filter(active=True).order_by("order", "code") if office else [],
-        "people": people.order_by("org_unit__order", "username")[:500],
+        "people": people,
     }  # fmt: skip
     return render(request, "goals/tasks.html", context)
 
