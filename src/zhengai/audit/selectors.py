@@ -31,6 +31,16 @@ def audit_records(*, object_type: str = "") -> QuerySet[AuditRecord]:
     return qs.filter(object_type=object_type) if object_type else qs
 
 
+def object_history(objects) -> QuerySet[AuditRecord]:
+    """The audit records of these objects (one model or several), newest first."""
+    from django.db.models import Q
+
+    query = Q(pk__in=[])
+    for obj in objects:
+        query |= Q(object_type=obj._meta.label_lower, object_id=str(obj.pk))
+    return AuditRecord.objects.filter(query).select_related("actor").order_by("-at", "-id")
+
+
 @dataclass(frozen=True)
 class ChangedValue:
     """One key of a before/after pair. Lists are shown item by item, marked removed / added."""

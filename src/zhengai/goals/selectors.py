@@ -102,6 +102,18 @@ def goal_attainments(*, period: str, now: dt.datetime | None = None) -> dict[int
     return done
 
 
+def goal_periods(goal: Goal) -> list[str]:
+    """The 学年 codes a goal has something to judge in: its own or its lower goals' targets and verdicts."""
+    ids, frontier = {goal.pk}, [goal.pk]
+    while frontier:
+        kids = Goal.parents.through.objects.filter(to_goal_id__in=frontier).values_list("from_goal_id", flat=True)
+        frontier = [k for k in kids if k not in ids]
+        ids.update(frontier)
+    periods = set(Target.objects.filter(goal_id__in=ids).values_list("period", flat=True))
+    periods |= set(GoalReview.objects.filter(goal_id__in=ids).values_list("period", flat=True))
+    return sorted((p for p in periods if len(p) == 9 and p[4] == "-"), reverse=True)  # 学年 codes only
+
+
 def sees_all_goals(user) -> bool:
     from zhengai.accounts.choices import COLLEGE_WIDE_ROLES
 

@@ -57,19 +57,25 @@ def _goal_or_404(request: HttpRequest, pk: int):
 @require_GET
 def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One goal: attainment per 学年 of its targets, the targets, its higher and lower goals."""
+    from zhengai.audit.selectors import object_history
     from zhengai.goals import forms
     from zhengai.indicators.models import Indicator
 
     goal = _goal_or_404(request, pk)
-    periods = sorted(set(goal.targets.values_list("period", flat=True)), reverse=True)
-    history = [(p, selectors.goal_attainments(period=p)[goal.pk]) for p in periods]
+    history = [(p, selectors.goal_attainments(period=p)[goal.pk]) for p in selectors.goal_periods(goal)]
     visible = selectors.visible_goal_ids(request.user, [*goal.parents.all(), *goal.children.all()])
+    for _p, node in history:  # the lower goals the user may not see are not named
+        node.children = sorted((c for c in node.children if c.goal.pk in visible),
+                               key=lambda c: (c.result.state == "attained", c.result.progress or 0))  # fmt: skip
+    tasks = list(goal.tasks.select_related("owner_unit").order_by("-year", "due_date"))
     indicators = Indicator.objects.filter(enabled=True, entity=goal.entity_kind).order_by("code")
     context = {
         "goal": goal, "history": history, "colours": {str(k): v for k, v in ATTAINMENT_COLOURS.items()},
         "targets": goal.targets.select_related("indicator").order_by("-period", "indicator__code"),
         "parents": [g for g in goal.parents.all() if g.pk in visible],
         "children": [g for g in goal.children.all() if g.pk in visible],
+        "tasks": tasks, "reviews": goal.reviews.select_related("by"),
+        "changes": object_history([goal, *goal.targets.all()])[:30],
         "can_edit": services.can_edit_goal(request.user, owner_unit_id=goal.owner_unit_id),
         "target_form": forms.TargetForm(indicators=[(i.code, f"{i.code} {i.name}") for i in indicators]),
         "entity_name": selectors.entity_names([(goal.entity_kind, goal.entity_key)]).get(
