@@ -119,3 +119,22 @@ def test_goals_are_created_and_given_targets_in_the_app_within_each_users_unit(g
     assert 'data-period="2025-2026"' in page and "数据不足" in page and "T-BDL 新生报到率" in page
     assert client_for("outsider").get(f"/goals/{goal.pk}/").status_code == 404
     assert client_for("outsider").get("/goals/new/").status_code == 403
+
+
+def test_a_goal_judged_through_its_lower_goals_shows_each_of_them_per_year(goals, cast, client_for):
+    from zhengai.goals.services import goal_review
+
+    school, _a, _b = goals
+    officer = cast.user("officer")
+    lower = goal_create(title="完成课程标准修订", level="course", verification="reviewer", reviewer=officer,
+                        parents=[school], by=officer)  # fmt: skip
+    goal_review(goal=lower, period="2025-2026", attained=False, note="尚有 3 门课程未修订", by=officer)
+    page = client_for("officer").get(f"/goals/{school.pk}/").content.decode()
+    # the school goal has no target of its own: its 学年 comes from its lower goal's verdict
+    assert 'data-period="2025-2026"' in page and f'data-child="{lower.pk}"' in page
+    assert "尚有 3 门课程未修订" not in page  # the verdict is on the lower goal's own page
+    own = client_for("officer").get(f"/goals/{lower.pk}/").content.decode()
+    assert "尚有 3 门课程未修订" in own and 'id="goal-reviews"' in own and "核验目标" in own
+    # a department head sees the school goal, but not a lower goal outside his unit
+    head = client_for("head_a").get(f"/goals/{school.pk}/").content.decode()
+    assert 'data-period="2025-2026"' in head and f'data-child="{lower.pk}"' not in head
