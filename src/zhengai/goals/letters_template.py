@@ -104,8 +104,8 @@ def default_template_bytes() -> bytes:
     _loop_table(doc, TASK_COLUMNS, "t in tasks", ("{{ t.no }}", "{{ t.title }}", "{{ t.due }}"), (1.2, 11.2, 4.2))
     para("{{ empty_tasks }}", size=10.5)
     para("三、签署", font="黑体", size=14, bold=True)
-    para("甲方（{{ issuer }}）：{{ issuer_signature }}")
-    para("乙方（{{ recipient }}）：{{ recipient_signature }}")
+    para("甲方签署：{{ issuer_signature }}")
+    para("乙方签署：{{ recipient_signature }}")
     para("本责任书经双方在平台上确认后锁定，不再修改；如需变更，生成新版本并写明修订原因，原版本保留备查。", size=10.5)
     footer = section.footer.paragraphs[0]
     _font(footer.add_run("{{ source }}；生成于 {{ generated_at }}；第 {{ version }} 版"), "宋体", 9)

@@ -86,7 +86,7 @@ def letter_context(letter: Letter) -> dict:
         "title": f"{c['period']} 学年 {unit}{' ' + person if person else ''} 目标责任书",
         "year_label": c["period"], "unit_name": unit, "person_name": person,
         "issuer": "学院（质量保证委员会、质量监督与控制中心）",
-        "recipient": f"{unit} {person}" if person else f"{unit}（部门负责人）",
+        "recipient": f"{unit} {person}" if person else unit,
         "rows": rows, "empty_goals": "" if rows else f"{unit}{person}在 {c['period']} 学年没有设定目标值的目标。",
         "tasks": tasks, "empty_tasks": "" if tasks else f"{c['period']} 学年没有分配给{person or unit}的任务。",
         "issuer_signature": _signature(letter.issuer_signed_by, letter.issuer_signed_at),

@@ -19,6 +19,7 @@ from zhengai.goals.services import goal_create, letter_amend, letter_generate, l
 from zhengai.indicators.services import indicator_create
 from zhengai.lib import clock
 from zhengai.monitoring.tests.college import REPORT_RATE
+from zhengai.org.services import calendar_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -32,13 +33,16 @@ def unit_goals(cast, settings, tmp_path):
     """信息工程系 for 2026-2027: two goals on 新生报到率 with weights 2 and 1, one checked by a reviewer,
     one task with a deadline; 护理系 has a goal of its own that must not appear in 信息系's letter."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    calendar_ensure(first_start_year=2025, last_start_year=2026)
     officer = cast.user("officer")
     indicator = indicator_create(raw=REPORT_RATE, by=officer)
     school = goal_create(title="建成省级优质高职院校", level="school", rollup=Rollup.ALL_COMPLETE, by=officer)
     software = goal_create(title="软件技术专业报到率不低于 92%", level="major", entity_kind="major",
-                           entity_key="510203", owner_unit=cast.dept_a, weight=2, parents=[school], by=officer)  # fmt: skip
+                           entity_key="510203", owner_unit=cast.dept_a, weight=2, parents=[school],
+                           by=officer)  # fmt: skip
     network = goal_create(title="计算机网络技术专业报到率不低于 85%", level="major", entity_kind="major",
-                          entity_key="510202", owner_unit=cast.dept_a, weight=1, parents=[school], by=officer)  # fmt: skip
+                          entity_key="510202", owner_unit=cast.dept_a, weight=1, parents=[school],
+                          by=officer)  # fmt: skip
     reviewed = goal_create(title="建成软件技术专业群实训基地", level="school", entity_kind="department",
                            entity_key="xxgc", owner_unit=cast.dept_a, verification=Verification.REVIEWER,
                            reviewer=cast.user("committee"), due_date=dt.date(2027, 6, 30), by=officer)  # fmt: skip
@@ -87,7 +91,8 @@ def test_a_letter_holds_the_units_goals_with_targets_weights_and_assessment(cast
     assert [[c.text for c in r.cells] for r in tasks.rows[1:]] == [["1", "制定分专业建设规划", "2026-12-20"]]
     text = "\n".join(p.text for p in document.paragraphs)
     assert "护理" not in text + str(rows)
-    assert "甲方（学院（质量保证委员会、质量监督与控制中心））：未签署" in text and "乙方（信息工程系（部门负责人））：未签署" in text
+    assert "甲方：学院（质量保证委员会、质量监督与控制中心）" in text and "乙方：信息工程系" in text
+    assert "甲方签署：未签署" in text and "乙方签署：未签署" in text
     footer = document.sections[0].footer.paragraphs[0].text
     assert footer.startswith("数据来源：目标链") and "生成于 2026-10-12 09:30" in footer
     assert AuditRecord.objects.filter(action="生成目标责任书", object_id=str(letter.pk)).count() == 1
@@ -112,7 +117,8 @@ def test_both_parties_sign_then_the_letter_is_locked(cast, unit_goals):
     data = _letter_bytes(letter)
     assert hashlib.sha256(data).hexdigest() == letter.sha256
     text = "\n".join(p.text for p in _read(data).paragraphs)
-    assert "刘院长（质量保证委员会）于 2026-10-14 16:05 确认" in text and "何主任（部门负责人）于 2026-10-13 10:00 确认" in text
+    assert "甲方签署：刘院长（质量保证委员会）于 2026-10-14 16:05 确认" in text
+    assert "乙方签署：何主任（部门负责人）于 2026-10-13 10:00 确认" in text
     with pytest.raises(ValidationError, match="学校方（甲方）已由刘院长于 2026-10-14 16:05 签署"):
         letter_sign(letter=letter, by=cast.user("officer"))
 
