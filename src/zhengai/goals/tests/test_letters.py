@@ -187,9 +187,10 @@ def test_an_amendment_is_version_2_and_both_versions_download(cast, unit_goals, 
         got[letter.version] = b"".join(response.streaming_content)
         assert "attachment" in response["Content-Disposition"]
     assert hashlib.sha256(got[1]).hexdigest() == v1.sha256 and got[1] != got[2]
-    assert "%E7%9B%AE%E6%A0%87%E8%B4%A3%E4%BB%BB%E4%B9%A6" in client.get(f"/goals/letters/{v2.pk}/download/")[
-        "Content-Disposition"
-    ]  # 目标责任书 in the Chinese file name
+    assert (
+        "%E7%9B%AE%E6%A0%87%E8%B4%A3%E4%BB%BB%E4%B9%A6"
+        in client.get(f"/goals/letters/{v2.pk}/download/")["Content-Disposition"]
+    )  # 目标责任书 in the Chinese file name
     text = "\n".join(p.text for p in _read(got[2]).paragraphs)
     assert "第 2 版，修订自第 1 版；修订原因：软件技术专业扩招，调整报到率目标" in text
 
@@ -252,3 +253,23 @@ def test_the_office_generates_for_every_teaching_department_and_signs_in_the_pag
     listing = client_for("officer").get(f"/goals/letters/?year={YEAR}").content.decode()
     # Worst first: 护理系's unsigned draft before 信息系's letter awaiting the school's signature.
     assert listing.index('data-unit="hlx"') < listing.index('data-unit="xxgc"')
+
+
+def test_a_personal_letter_is_signed_by_the_person_not_by_his_head(cast, unit_goals, client_for):
+    teacher = cast.user("teacher")
+    goal = goal_create(title="年度培训学时不少于 60", level="school", entity_kind="department", entity_key="xxgc",
+                       owner_unit=cast.dept_a, owner=teacher, verification=Verification.REVIEWER,
+                       reviewer=cast.user("head_a"), by=cast.user("officer"))  # fmt: skip
+    with clock.frozen(NOW):
+        letter = letter_generate(unit=cast.dept_a, year=YEAR, person=teacher, by=cast.user("officer"))
+    assert [g["title"] for g in letter.content["goals"]] == [goal.title] and letter.content["tasks"] == []
+    assert _read(_letter_bytes(letter)).paragraphs[0].text == "2026-2027 学年 信息工程系 李娜 目标责任书"
+    with pytest.raises(ValidationError, match="不是这份目标责任书的签署方"):
+        letter_sign(letter=letter, by=cast.user("head_a"))
+    letter = letter_sign(letter=letter, by=teacher)
+    assert letter.recipient_signed_by == teacher and letter.status == LetterStatus.AWAITING
+    listing = client_for("teacher").get(f"/goals/letters/?year={YEAR}").content.decode()
+    assert f'data-letter="{letter.pk}"' in listing
+    # The unit's own letter is a separate one (version 1 as well).
+    unit_letter = _generate(cast)
+    assert unit_letter.pk != letter.pk and unit_letter.version == 1 and unit_letter.person is None

@@ -82,3 +82,6 @@ def test_the_office_generates_and_the_head_signs_and_downloads(tab, browser, liv
     assert page.get_attribute("#letter-status", "data-status") == LetterStatus.SIGNED
     assert page.locator("#amend-form").count() == 1
     _shots(page, "signed")
+    tab.goto(reverse("goals:letter_template"))
+    assert tab.heading() == "目标责任书模板" and page.locator("#variables tr").count() == 16
+    _shots(page, "template")
