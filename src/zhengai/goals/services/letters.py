@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from zhengai.audit.services import audit_record
@@ -132,8 +132,12 @@ def letter_generate(*, unit: OrgUnit, year: int, person: Any = None, by: Any) ->
     content = selectors.letter_content(unit=unit, year=year, person=person)
     template = _template_in_use()
     if latest is None:
-        letter = Letter.objects.create(unit=unit, person=person, year=year, version=1, content=content,
-                                       template=template, created_by=by)  # fmt: skip
+        try:
+            with transaction.atomic():  # a savepoint: a second request generating the same letter loses cleanly
+                letter = Letter.objects.create(unit=unit, person=person, year=year, version=1, content=content,
+                                               template=template, created_by=by)  # fmt: skip
+        except IntegrityError:
+            raise ValidationError("这份目标责任书刚刚已由另一请求生成，请刷新页面后查看") from None
         before = None
     else:
         letter, before = latest, {"goals": len(latest.content.get("goals", [])), "sha256": latest.sha256}

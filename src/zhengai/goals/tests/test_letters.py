@@ -250,9 +250,19 @@ def test_the_office_generates_for_every_teaching_department_and_signs_in_the_pag
     client_for("head_a").post(f"/goals/letters/{letter.pk}/sign/")
     client_for("head_a").post(f"/goals/letters/{letter.pk}/sign/")  # a double submit
     assert AuditRecord.objects.filter(action="签署目标责任书").count() == 1
-    listing = client_for("officer").get(f"/goals/letters/?year={YEAR}").content.decode()
+    officer = client_for("officer")
+    listing = officer.get(f"/goals/letters/?year={YEAR}").content.decode()
     # Worst first: 护理系's unsigned draft before 信息系's letter awaiting the school's signature.
     assert listing.index('data-unit="hlx"') < listing.index('data-unit="xxgc"')
+    # The school signs; the page then offers the amendment, which needs a reason.
+    officer.post(f"/goals/letters/{letter.pk}/sign/")
+    assert 'id="amend-form"' in officer.get(f"/goals/letters/{letter.pk}/").content.decode()
+    refused = officer.post(f"/goals/letters/{letter.pk}/amend/", {"reason": " "}, follow=True).content.decode()
+    assert "未修订：请写明修订原因" in refused and Letter.objects.filter(unit=cast.dept_a).count() == 1
+    amended = officer.post(f"/goals/letters/{letter.pk}/amend/", {"reason": "新增任务"})
+    new = Letter.objects.get(unit=cast.dept_a, version=2)
+    assert amended["Location"] == f"/goals/letters/{new.pk}/"
+    assert client_for("head_a").post(f"/goals/letters/{letter.pk}/amend/", {"reason": "x"}).status_code == 403
 
 
 def test_a_personal_letter_is_signed_by_the_person_not_by_his_head(cast, unit_goals, client_for):
