@@ -38,7 +38,8 @@ class NavSection:
 _SECTIONS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
     ("驾驶舱", "gauge", [("总览", "home")]),
     ("目标链", "target",
-     [("目标树", "goals:tree"), ("年度工作任务", "goals:tasks"), ("诊改工作进度表", "goals:schedule")]),
+     [("目标树", "goals:tree"), ("年度工作任务", "goals:tasks"), ("诊改工作进度表", "goals:schedule"),
+      ("目标责任书", "goals:letters")]),
     ("标准链", "ruler", [("五纵五横架构", "org:matrix"), ("指标目录", "monitoring:catalogue"),
                         ("计算批次", "monitoring:runs")]),
     (

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from zhengai.goals.models import Goal, GoalReview, Plan, Target
+from zhengai.goals.models import Goal, GoalReview, Letter, LetterTemplate, Plan, Target
 
 
 @admin.register(Plan)
@@ -21,3 +21,23 @@ class GoalAdmin(admin.ModelAdmin):
 
 
 admin.site.register(GoalReview)
+
+
+@admin.register(Letter)
+class LetterAdmin(admin.ModelAdmin):
+    """Read-only: letters are generated, signed and amended through the app, never edited here."""
+
+    list_display = ("__str__", "status", "issuer_signed_by", "recipient_signed_by", "created_at")
+    list_filter = ("year", "status")
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+admin.site.register(LetterTemplate)

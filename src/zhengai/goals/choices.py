@@ -62,3 +62,20 @@ GOAL_STATUS_COLOURS = {
     GoalStatus.DELAYED: "red",
     GoalStatus.DONE_LATE: "orange",
 }
+
+
+class LetterStatus(models.TextChoices):
+    """目标责任书: a draft, signed by one side, signed by both (locked), or replaced by a later version."""
+
+    DRAFT = "draft", "草稿"
+    AWAITING = "awaiting", "待签署"
+    SIGNED = "signed", "已签署"
+    SUPERSEDED = "superseded", "已被修订"
+
+
+LETTER_STATUS_COLOURS = {
+    LetterStatus.DRAFT: "secondary",
+    LetterStatus.AWAITING: "yellow",
+    LetterStatus.SIGNED: "green",
+    LetterStatus.SUPERSEDED: "azure",
+}

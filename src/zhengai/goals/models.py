@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
-from zhengai.goals.choices import GoalStatus, PlanKind, Rollup, TaskKind, Verification
+from zhengai.goals.choices import GoalStatus, LetterStatus, PlanKind, Rollup, TaskKind, Verification
 from zhengai.indicators.choices import Comparison
 from zhengai.org.choices import LevelCode
 from zhengai.org.entities import SCHOOL_KEY, EntityKind
@@ -196,3 +196,89 @@ class TaskNote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}：{self.text[:30]}"
+
+
+class LetterTemplate(models.Model):
+    """A Word template of the 目标责任书 that 质控中心 uploaded; the newest active one is used, else the
+    built-in one (goals/letters_template.py)."""
+
+    file = models.FileField("模板文件", upload_to="goals/letter_templates/")
+    note = models.CharField("说明", max_length=200, blank=True)
+    active = models.BooleanField("在用", default=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="上传人", null=True,
+                                    on_delete=models.SET_NULL, related_name="+")  # fmt: skip
+    uploaded_at = models.DateTimeField("上传时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "目标责任书模板"
+        verbose_name_plural = "目标责任书模板"
+        ordering = ["-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"目标责任书模板 #{self.pk}（{self.note or '无说明'}）"
+
+
+class Letter(models.Model):
+    """A 目标责任书 of a unit (or of one person) for a 学年: a versioned snapshot of what it commits to.
+
+    Once both sides have signed it is locked: its content and file never change again; a change is a new
+    version (`amends` the old one, with a reason) and the old one is marked 已被修订 and kept.
+    """
+
+    LOCKED_FIELDS = ("unit_id", "person_id", "year", "version", "content", "docx", "sha256", "amends_id", "reason")
+
+    unit = models.ForeignKey("org.OrgUnit", verbose_name="部门", related_name="goal_letters", on_delete=models.PROTECT)
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="责任人（个人责任书）", null=True, blank=True,
+                               related_name="goal_letters", on_delete=models.PROTECT)  # fmt: skip
+    year = models.PositiveSmallIntegerField("学年", help_text="学年起始年，如 2026 表示 2026-2027 学年")
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    status = models.CharField("状态", max_length=16, choices=LetterStatus.choices, default=LetterStatus.DRAFT)
+    content = models.JSONField("内容快照", default=dict)
+    docx = models.FileField("责任书文件", upload_to="goals/letters/", blank=True)
+    sha256 = models.CharField("文件 SHA-256", max_length=64, blank=True)
+    template = models.ForeignKey(LetterTemplate, verbose_name="所用模板", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="letters")  # fmt: skip
+    amends = models.ForeignKey("self", verbose_name="修订自", null=True, blank=True, related_name="amendments",
+                               on_delete=models.PROTECT)  # fmt: skip
+    reason = models.TextField("修订原因", blank=True)
+    issuer_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="学校方签署人", null=True,
+                                         blank=True, related_name="+", on_delete=models.PROTECT)  # fmt: skip
+    issuer_signed_at = models.DateTimeField("学校方签署时间", null=True, blank=True)
+    recipient_signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="责任方签署人", null=True,
+                                            blank=True, related_name="+", on_delete=models.PROTECT)  # fmt: skip
+    recipient_signed_at = models.DateTimeField("责任方签署时间", null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="生成人", null=True,
+                                   related_name="+", on_delete=models.SET_NULL)  # fmt: skip
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "目标责任书"
+        verbose_name_plural = "目标责任书"
+        ordering = ["year", "unit__order", "unit__code", "person_id", "version"]
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "person", "year", "version"], name="uniq_letter_person_version"),
+            models.UniqueConstraint(
+                fields=["unit", "year", "version"], condition=models.Q(person__isnull=True),
+                name="uniq_letter_unit_version",
+            ),  # a unit's own letter has no person, and NULLs are distinct in a plain unique constraint
+        ]  # fmt: skip
+
+    def __str__(self) -> str:
+        whom = f"{self.unit} {self.person}" if self.person_id else str(self.unit)
+        return f"{self.year}-{self.year + 1} 学年 {whom} 目标责任书（第 {self.version} 版）"
+
+    def save(self, *args, **kwargs):
+        """A signed letter is a record: refuse any save that would change what was signed (admin, shell)."""
+        if self.pk:
+            stored = type(self).objects.filter(pk=self.pk).first()
+            if stored is not None and stored.is_locked:
+                changed = [f for f in self.LOCKED_FIELDS if getattr(stored, f) != getattr(self, f)]
+                if changed:
+                    from django.core.exceptions import ValidationError
+
+                    raise ValidationError("已签署的目标责任书已锁定，内容和文件不能修改；如需变更请修订（生成新版本）")
+        super().save(*args, **kwargs)
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status in (LetterStatus.SIGNED, LetterStatus.SUPERSEDED)

@@ -15,3 +15,15 @@ urlpatterns = [
     path("tasks/new/", tasks.task_new, name="task_new"),
     path("tasks/<int:pk>/update/", tasks.task_update, name="task_update"),
 ]
+
+from zhengai.goals.views import letters  # noqa: E402
+
+urlpatterns += [
+    path("letters/", letters.letters, name="letters"),
+    path("letters/generate/", letters.letter_generate, name="letter_generate"),
+    path("letters/template/", letters.letter_template, name="letter_template"),
+    path("letters/<int:pk>/", letters.letter_detail, name="letter_detail"),
+    path("letters/<int:pk>/download/", letters.letter_download, name="letter_download"),
+    path("letters/<int:pk>/sign/", letters.letter_sign, name="letter_sign"),
+    path("letters/<int:pk>/amend/", letters.letter_amend, name="letter_amend"),
+]

@@ -8,6 +8,18 @@ from zhengai.goals.services.chain import (
     plan_create,
     target_set,
 )
+from zhengai.goals.services.letters import (
+    can_manage_letters,
+    letter_amend,
+    letter_context,
+    letter_generate,
+    letter_side,
+    letter_sign,
+    letter_template_deactivate,
+    letter_template_upload,
+    letters_generate,
+    template_bytes,
+)
 from zhengai.goals.services.tasks import (
     ScheduleLoad,
     can_create_task,
@@ -19,6 +31,8 @@ from zhengai.goals.services.tasks import (
 )
 
 __all__ = [
-    "ScheduleLoad", "can_create_task", "can_edit_goal", "can_update_task", "goal_align", "goal_create", "goal_review",
-    "plan_create", "schedule_load", "target_set", "task_create", "task_update", "tasks_escalate_overdue",
+    "ScheduleLoad", "can_create_task", "can_edit_goal", "can_manage_letters", "can_update_task", "goal_align",
+    "goal_create", "goal_review", "letter_amend", "letter_context", "letter_generate", "letter_side", "letter_sign",
+    "letter_template_deactivate", "letter_template_upload", "letters_generate", "plan_create", "schedule_load",
+    "target_set", "task_create", "task_update", "tasks_escalate_overdue", "template_bytes",
 ]  # fmt: skip
