@@ -275,6 +275,47 @@ def schedule_build(*, today: dt.date, behind_unit: str) -> dict[str, object]:
     return {"overdue_task": overdue.pk if overdue else None, "overdue_title": overdue.title if overdue else ""}
 
 
+# ------------------------------------------------------------------------------------------ letters
+
+
+def letters_build(*, today: dt.date) -> int:
+    """目标责任书 of the four teaching departments for this 学年, confirmed in September by 质控中心 and each
+    head; 医学系's was amended in October (a new major's admission target), and v2 signed again."""
+    from zhengai.goals.choices import LetterStatus
+    from zhengai.goals.models import Letter
+
+    users = _users()
+    office = users.get("zhikong")
+    year = academic_year_of(today).start_year
+    units = list(OrgUnit.objects.filter(code__in=TEACHING_DEPARTMENTS).order_by("order", "code"))
+
+    def at(month: int, day: int, hour: int = 10):
+        from django.utils import timezone
+
+        moment = dt.date(year if month >= 9 else year + 1, month, day)
+        moment = min(moment, today - dt.timedelta(days=1))
+        return clock.frozen(dt.datetime.combine(moment, dt.time(hour), tzinfo=timezone.get_current_timezone()))
+
+    with at(9, 10):
+        letters = [letter for _u, letter, _why in gs.letters_generate(year=year, units=units, by=office) if letter]
+    for letter in letters:
+        head = _head(letter.unit.code)
+        with at(9, 15):
+            gs.letter_sign(letter=letter, by=office)
+        if head is not None:
+            with at(9, 18, 15):
+                gs.letter_sign(letter=letter, by=head)
+    amended = next((x for x in letters if x.unit.code == "yxx" and x.status == LetterStatus.SIGNED), None)
+    if amended is not None:
+        with at(10, 20):
+            v2 = gs.letter_amend(letter=amended, reason="口腔医学专业增列为院级重点建设专业，调整其招生与师资目标",
+                                 by=office)  # fmt: skip
+            gs.letter_sign(letter=v2, by=office)
+        with at(10, 22, 15):
+            gs.letter_sign(letter=v2, by=_head("yxx"))
+    return Letter.objects.filter(status=LetterStatus.SIGNED).count()
+
+
 # ------------------------------------------------------------------------------------------ the stale feed
 
 
@@ -355,8 +396,14 @@ def department_behind_pick(out_dir: Path) -> tuple[str, list[str]]:
 def goal_chain_reset() -> None:
     """Forget the previous demo's goal chain (the demo refuses to run over a real college's master data)."""
     from zhengai.alerts.models import Notification
+    from zhengai.goals.models import Letter, LetterTemplate
 
     Notification.objects.filter(state_key__startswith="task:").delete()
+    for letter in Letter.objects.exclude(docx=""):
+        letter.docx.storage.delete(letter.docx.name)
+    while Letter.objects.exists():  # amendments before the versions they amend
+        Letter.objects.filter(amendments__isnull=True).delete()
+    LetterTemplate.objects.all().delete()
     Task.objects.filter(parent__isnull=False).delete()
     Task.objects.all().delete()
     Goal.objects.all().delete()
@@ -372,6 +419,7 @@ def goal_chain_build(*, out_dir: Path, today: dt.date, report: Callable[[str], N
     behind_unit, behind_majors = department_behind_pick(out_dir)
     behind = tasks_build(today=today, goals=goals, out=out, behind_unit=behind_unit)
     schedule = schedule_build(today=today, behind_unit=behind_unit)
+    out.letters = letters_build(today=today)
     out.tasks = Task.objects.count()
     _year, this, _last = _years(today)
     gaps = {
@@ -383,5 +431,6 @@ def goal_chain_build(*, out_dir: Path, today: dt.date, report: Callable[[str], N
                        "table": "physical_tests"},
     }  # fmt: skip
     gaps_write(gaps)
-    report(f"  规划 {out.plans} 个，目标 {out.goals} 个，目标值 {out.targets} 个，任务 {out.tasks} 个")
+    report(f"  规划 {out.plans} 个，目标 {out.goals} 个，目标值 {out.targets} 个，任务 {out.tasks} 个，"
+           f"已签署目标责任书 {out.letters} 份")  # fmt: skip
     return out
