@@ -62,3 +62,11 @@ GOAL_STATUS_COLOURS = {
     GoalStatus.DELAYED: "red",
     GoalStatus.DONE_LATE: "orange",
 }
+
+
+class AssessmentComponent(models.TextChoices):
+    """The parts of a unit's assessment score (部门量化考核), in the order they are shown."""
+
+    GOALS = "goals", "目标达成"
+    TASKS = "tasks", "任务按期完成"
+    ALERTS = "alerts", "诊改工作（预警按时处理）"

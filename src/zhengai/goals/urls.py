@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengai.goals.views import chain, tasks
+from zhengai.goals.views import assessment, chain, tasks
 
 app_name = "goals"
 
@@ -12,4 +12,9 @@ urlpatterns = [
     path("schedule/", tasks.schedule, name="schedule"),
     path("schedule/load/", tasks.schedule_load, name="schedule_load"),
     path("tasks/<int:pk>/update/", tasks.task_update, name="task_update"),
+    path("assessment/", assessment.assessment, name="assessment"),
+    path("assessment/run/", assessment.assessment_run, name="assessment_run"),
+    path("assessment/scheme/", assessment.assessment_scheme, name="assessment_scheme"),
+    path("mine/", assessment.mine, name="mine"),
+    path("units/<str:code>/", assessment.unit, name="unit"),
 ]
