@@ -43,6 +43,10 @@ ENROLMENT = {**MAJOR_REPORTED, "thresholds": [{"from": "2019-01-01", "standard":
 
 @pytest.fixture
 def college(cast, settings, tmp_path):
+    return build_college(cast, settings, tmp_path)
+
+
+def build_college(cast, settings, tmp_path):
     """信息系 owns three goals (达成, 未达成, 数据不足), 护理系 one (达成); both have tasks and alerts;
     教务处 (a functional department) has nothing to be judged on."""
     settings.ZHENGAI_REALTIME_ENABLED = False
@@ -165,7 +169,14 @@ def test_the_ranking_page_opens_worst_first_for_the_college_and_heads_and_is_ref
         page = client_for("officer").get(f"/goals/assessment/?year={YEAR}").content.decode()
     worst, best, unscored = page.index('data-unit="xxgc"'), page.index('data-unit="hlx"'), page.index('data-unit="jwc"')
     assert worst < best < unscored  # worst first, 无数据 after the ranked ones
-    assert "数据不足 1" in page and "1.5/3" in page and "重新计算" in page and "未核实" in page
+    assert (
+        "数据不足 1" in page
+        and "1.5/3" in page
+        and "68.75" in page
+        and "62.5%" in page
+        and "重新计算" in page
+        and "未核实" in page
+    )
     best_first = client_for("officer").get(f"/goals/assessment/?year={YEAR}&order=best").content.decode()
     assert best_first.index('data-unit="hlx"') < best_first.index('data-unit="xxgc"')
     head = client_for("head_a").get(f"/goals/assessment/?year={YEAR}").content.decode()
@@ -179,14 +190,20 @@ def test_the_ranking_page_opens_worst_first_for_the_college_and_heads_and_is_ref
 
 
 def test_the_office_edits_the_scheme_in_the_app_and_a_wrong_sum_is_named(college, client_for):
+    from zhengai.goals.models import AssessmentScheme
+
     client = client_for("officer")
+    opened = client.get(f"/goals/assessment/scheme/?year={YEAR}").content.decode()
+    assert "尚未设定方案，下面是默认值" in opened and 'value="50"' in opened
+    assert not AssessmentScheme.objects.exists()  # opening the form writes nothing
     form = {"year": str(YEAR), "name": "部门量化考核办法", "goals": "50", "tasks": "30", "alerts": "30",
             "late_factor": "0.5"}  # fmt: skip
     refused = client.post("/goals/assessment/scheme/", form).content.decode()
     assert "各部分权重合计须为 100，现为 110" in refused
     saved = client.post("/goals/assessment/scheme/", {**form, "alerts": "20", "goals": "50", "late_factor": "0.6"})
     assert saved.status_code == 302
-    assert assessment_scheme_ensure(year=YEAR).late_factor == 0.6
+    saved = assessment_scheme_ensure(year=YEAR)
+    assert (saved.late_factor, saved.version, saved.description) == (0.6, 1, "")
     assert client_for("head_a").get(f"/goals/assessment/scheme/?year={YEAR}").status_code == 403
 
 
@@ -200,7 +217,7 @@ def test_a_head_opens_his_units_goals_only_and_reports_from_his_own_page(college
         assert client_for("teacher").get("/goals/units/xxgc/").status_code == 403
         assert client_for("officer").get(f"/goals/units/hlx/?year={YEAR}").status_code == 200
         mine = client_for("head_a").get(f"/goals/mine/?year={YEAR}").content.decode()
-    assert "510203 报到人数" in unit and "50.0" in unit and "第 <strong>2</strong> 名" in unit
+    assert "510203 报到人数" in unit and 'id="unit-score">50<' in unit and "第 <strong>2</strong> 名" in unit
     assert unit.count('class="zg-goal"') == 3 and "实训室建设方案" in unit
     # His unit's tasks, the overdue one first (61 days after 2026-04-01), each with the progress form.
     assert mine.index("实训室建设方案") < mine.index("专业建设规划") and "逾期 61 天" in mine

@@ -107,11 +107,16 @@ def assessment_scheme(request: HttpRequest) -> HttpResponse:
 
     source = request.POST if request.method == "POST" else request.GET
     year = _chosen_year(request, _years()) if request.method != "POST" else int(source.get("year") or 0)
+    from zhengai.goals import scoring
+    from zhengai.goals.services.assessment import DEFAULT_NAME, DEFAULT_NOTE
+
     current = AssessmentScheme.objects.filter(year=year, active=True).order_by("-version").first()
-    if current is None and request.method != "POST":
-        current = services.assessment_scheme_ensure(year=year, by=request.user)
-    initial = {"name": current.name, "late_factor": current.late_factor, "description": current.description,
-               **current.weights} if current else {}  # fmt: skip
+    if current is None:  # the default, shown until the office saves its own (nothing is written on opening)
+        initial = {"name": DEFAULT_NAME, "late_factor": scoring.DEFAULT_LATE_FACTOR, **scoring.DEFAULT_WEIGHTS}
+    else:  # the default's note (未核实) does not carry over to a scheme the office sets
+        description = "" if current.description == DEFAULT_NOTE else current.description
+        initial = {"name": current.name, "late_factor": current.late_factor, "description": description,
+                   **current.weights}  # fmt: skip
     form = SchemeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
