@@ -172,11 +172,12 @@ def unit(request: HttpRequest, code: str) -> HttpResponse:
     years = _years()
     year = _chosen_year(request, years)
     period = f"{year}-{year + 1}"
-    result = next((r for r in selectors.assessment_results(year) if r.unit_id == found.pk), None)
+    results = selectors.assessment_results(year)
+    result = next((r for r in results if r.unit_id == found.pk), None)
     context = {
         "unit": found, "goals": selectors.unit_goal_tree(found, period=period), "year": year, "period": period,
         "years": [(y, f"{y}-{y + 1}学年") for y in years], "result": result,
-        "ranked": sum(1 for r in selectors.assessment_results(year) if r.rank is not None) if result else 0,
+        "ranked": sum(1 for r in results if r.rank is not None),
         **_task_context(request, selectors.unit_tasks(found, year=year)),
     }  # fmt: skip
     return render(request, "goals/assessment/unit.html", context)
