@@ -141,6 +141,8 @@ LOGGING = {
 ZHENGAI_REALTIME_ENABLED = env_bool("ZHENGAI_REALTIME_ENABLED", True)
 # Goal chain: days an overdue task stays with its unit before 质控中心 is told too.
 ZHENGAI_TASK_ESCALATE_AFTER_DAYS = env_int("ZHENGAI_TASK_ESCALATE_AFTER_DAYS", 7)
+# Unit assessment: department heads see the whole ranking (True) or only their own unit's row (False).
+ZHENGAI_ASSESSMENT_VISIBLE_TO_UNITS = env_bool("ZHENGAI_ASSESSMENT_VISIBLE_TO_UNITS", True)
 
 # `zhengai serve` runs the task worker and the scheduler in its own process. Turn it off where a
 # separate `zhengai worker` runs (several web processes, or a worker on another machine).

@@ -38,8 +38,8 @@ class NavSection:
 _SECTIONS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
     ("驾驶舱", "gauge", [("总览", "home")]),
     ("目标链", "target",
-     [("目标树", "goals:tree"), ("年度工作任务", "goals:tasks"), ("诊改工作进度表", "goals:schedule"),
-      ("目标责任书", "goals:letters")]),
+     [("目标树", "goals:tree"), ("我的目标与任务", "goals:mine"), ("年度工作任务", "goals:tasks"),
+      ("诊改工作进度表", "goals:schedule"), ("目标责任书", "goals:letters"), ("考核结果", "goals:assessment")]),
     ("标准链", "ruler", [("五纵五横架构", "org:matrix"), ("指标目录", "monitoring:catalogue"),
                         ("计算批次", "monitoring:runs")]),
     (
@@ -83,6 +83,7 @@ _PERMISSIONS: dict[str, Callable[[object], bool]] = {
     "datacenter:quality": _college_wide,
     "monitoring:runs": _college_wide,
     "alerts:overview": _college_wide,
+    "goals:assessment": _manages,
 }
 
 

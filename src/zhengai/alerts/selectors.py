@@ -439,3 +439,39 @@ def inbox(user, *, unread_only: bool = False) -> QuerySet[Notification]:
         "-created_at",
         "-id",
     )
+
+
+# ------------------------------------------------------------------------------------------ handling on time
+
+
+@dataclass(frozen=True)
+class UnitHandling:
+    """A unit's alerts due in a date range: how many were counted and how many acknowledged by their deadline."""
+
+    counted: int = 0  # deadline passed, or acknowledged already
+    on_time: int = 0  # acknowledged at or before the deadline
+    pending: int = 0  # not acknowledged and the deadline still ahead: not counted yet
+
+
+def handling_by_unit(
+    *, start: dt.datetime, end: dt.datetime, now: dt.datetime | None = None
+) -> dict[int, UnitHandling]:
+    """Per accountable unit (owner_unit id): its alerts whose deadline falls in [start, end), and how many were
+    acknowledged in time. An alert whose entity left the college (对象已不在册) is not counted."""
+    now = now or clock.now()
+    rows = (
+        Alert.objects.filter(deadline__gte=start, deadline__lt=end, owner_unit_id__isnull=False)
+        .exclude(status=AlertStatus.LAPSED)
+        .order_by()
+        .values_list("owner_unit_id", "deadline", "acknowledged_at")
+    )
+    counts: dict[int, list[int]] = {}
+    for unit_id, deadline, acknowledged in rows.iterator(chunk_size=2000):
+        c = counts.setdefault(unit_id, [0, 0, 0])
+        if acknowledged is not None and acknowledged <= deadline:
+            c[0], c[1] = c[0] + 1, c[1] + 1
+        elif acknowledged is not None or deadline <= now:
+            c[0] += 1
+        else:
+            c[2] += 1
+    return {unit_id: UnitHandling(*c) for unit_id, c in counts.items()}

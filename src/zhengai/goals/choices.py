@@ -79,3 +79,11 @@ LETTER_STATUS_COLOURS = {
     LetterStatus.SIGNED: "green",
     LetterStatus.SUPERSEDED: "azure",
 }
+
+
+class AssessmentComponent(models.TextChoices):
+    """The parts of a unit's assessment score (部门量化考核), in the order they are shown."""
+
+    GOALS = "goals", "目标达成"
+    TASKS = "tasks", "任务按期完成"
+    ALERTS = "alerts", "诊改工作（预警按时处理）"

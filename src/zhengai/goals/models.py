@@ -282,3 +282,53 @@ class Letter(models.Model):
     @property
     def is_locked(self) -> bool:
         return self.status in (LetterStatus.SIGNED, LetterStatus.SUPERSEDED)
+
+
+class AssessmentScheme(models.Model):
+    """How units are scored for one 学年 (部门量化考核办法): the weight of each component and how much a task
+    finished late counts. Every change is a new version; the newest active one is used."""
+
+    name = models.CharField("名称", max_length=120)
+    year = models.PositiveSmallIntegerField("学年", help_text="学年起始年，如 2025 表示 2025-2026 学年")
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    weights = models.JSONField("权重", help_text='各部分的权重，合计 100，如 {"goals": 50, "tasks": 30, "alerts": 20}')
+    late_factor = models.FloatField("延期完成折算系数", default=0.5, help_text="延期完成的任务按此比例计为完成")
+    description = models.TextField("说明", blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="设定人", null=True, blank=True,
+                                   related_name="+", on_delete=models.SET_NULL)  # fmt: skip
+    created_at = models.DateTimeField("设定时间", auto_now_add=True)
+    active = models.BooleanField("在用", default=True)
+
+    class Meta:
+        verbose_name = "考核方案"
+        verbose_name_plural = "考核方案"
+        ordering = ["-year", "-version"]
+        constraints = [models.UniqueConstraint(fields=["year", "version"], name="uniq_assessment_scheme_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.year}-{self.year + 1}学年 第 {self.version} 版）"
+
+
+class AssessmentResult(models.Model):
+    """One unit's score for a 学年 under a scheme, with each component's figures and where they came from."""
+
+    scheme = models.ForeignKey(AssessmentScheme, verbose_name="考核方案", related_name="results",
+                               on_delete=models.CASCADE)  # fmt: skip
+    unit = models.ForeignKey("org.OrgUnit", verbose_name="部门", related_name="assessment_results",
+                             on_delete=models.CASCADE)  # fmt: skip
+    year = models.PositiveSmallIntegerField("学年")
+    score = models.FloatField("得分", null=True, blank=True, help_text="0–100；没有任何一部分有数据时为空")
+    components = models.JSONField("各部分", default=list)
+    rank = models.PositiveSmallIntegerField("名次", null=True, blank=True, help_text="1 为最好；没有得分的不排名")
+    computed_at = models.DateTimeField("计算时间")
+    computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="计算人", null=True, blank=True,
+                                    related_name="+", on_delete=models.SET_NULL)  # fmt: skip
+
+    class Meta:
+        verbose_name = "考核结果"
+        verbose_name_plural = "考核结果"
+        ordering = ["year", "rank", "unit__order"]
+        constraints = [models.UniqueConstraint(fields=["scheme", "unit"], name="uniq_assessment_result_unit")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.year}-{self.year + 1}学年：{'无数据' if self.score is None else f'{self.score:g}'}"

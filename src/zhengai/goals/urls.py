@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengai.goals.views import chain, tasks
+from zhengai.goals.views import assessment, chain, tasks
 
 app_name = "goals"
 
@@ -14,6 +14,11 @@ urlpatterns = [
     path("tasks/", tasks.tasks, name="tasks"),
     path("tasks/new/", tasks.task_new, name="task_new"),
     path("tasks/<int:pk>/update/", tasks.task_update, name="task_update"),
+    path("assessment/", assessment.assessment, name="assessment"),
+    path("assessment/run/", assessment.assessment_run, name="assessment_run"),
+    path("assessment/scheme/", assessment.assessment_scheme, name="assessment_scheme"),
+    path("mine/", assessment.mine, name="mine"),
+    path("units/<str:code>/", assessment.unit, name="unit"),
 ]
 
 from zhengai.goals.views import letters  # noqa: E402

@@ -24,6 +24,8 @@ TITLES = {
     "home": "驾驶舱 · 总览",
     "goals:tree": "目标树",
     "goals:schedule": "诊改工作实施进度表",
+    "goals:mine": "我的目标与任务",
+    "goals:assessment": "考核结果",
     "org:matrix": "五纵五横架构",
     "monitoring:catalogue": "指标目录",
     "monitoring:runs": "计算批次",

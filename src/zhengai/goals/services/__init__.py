@@ -1,5 +1,10 @@
 """Writes to the goal chain, one module per concept; callers import from here."""
 
+from zhengai.goals.services.assessment import (
+    assessment_run,
+    assessment_scheme_ensure,
+    assessment_scheme_set,
+)
 from zhengai.goals.services.chain import (
     can_edit_goal,
     goal_align,
@@ -31,8 +36,9 @@ from zhengai.goals.services.tasks import (
 )
 
 __all__ = [
-    "ScheduleLoad", "can_create_task", "can_edit_goal", "can_manage_letters", "can_update_task", "goal_align",
-    "goal_create", "goal_review", "letter_amend", "letter_context", "letter_generate", "letter_side", "letter_sign",
-    "letter_template_deactivate", "letter_template_upload", "letters_generate", "plan_create", "schedule_load",
-    "target_set", "task_create", "task_update", "tasks_escalate_overdue", "template_bytes",
+    "ScheduleLoad", "assessment_run", "assessment_scheme_ensure", "assessment_scheme_set", "can_create_task",
+    "can_edit_goal", "can_manage_letters", "can_update_task", "goal_align", "goal_create", "goal_review",
+    "letter_amend", "letter_context", "letter_generate", "letter_side", "letter_sign", "letter_template_deactivate",
+    "letter_template_upload", "letters_generate", "plan_create", "schedule_load", "target_set", "task_create",
+    "task_update", "tasks_escalate_overdue", "template_bytes",
 ]  # fmt: skip
