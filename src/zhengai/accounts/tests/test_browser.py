@@ -25,6 +25,8 @@ TITLES = {
     "goals:tree": "目标树",
     "goals:schedule": "诊改工作实施进度表",
     "goals:mine": "我的目标与任务",
+    "goals:tasks": "年度工作任务",
+    "goals:letters": "目标责任书",
     "goals:assessment": "考核结果",
     "org:matrix": "五纵五横架构",
     "monitoring:catalogue": "指标目录",
