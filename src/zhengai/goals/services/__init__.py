@@ -8,6 +8,21 @@ from zhengai.goals.services.chain import (
     plan_create,
     target_set,
 )
+from zhengai.goals.services.pdp import (
+    GenerateResult,
+    can_comment_pdp,
+    can_set_pdp_stage,
+    development_route,
+    goalset_generate,
+    pdp_comment,
+    pdp_create,
+    pdp_generate_from_template,
+    pdp_people,
+    pdp_stage_set,
+    pdp_template_create,
+    periods_for_year,
+    template_goal_add,
+)
 from zhengai.goals.services.tasks import (
     ScheduleLoad,
     can_update_task,
@@ -17,6 +32,28 @@ from zhengai.goals.services.tasks import (
 )
 
 __all__ = [
-    "ScheduleLoad", "can_edit_goal", "can_update_task", "goal_align", "goal_create", "goal_review", "plan_create",
-    "schedule_load", "target_set", "task_update", "tasks_escalate_overdue",
+    "GenerateResult",
+    "ScheduleLoad",
+    "can_comment_pdp",
+    "can_edit_goal",
+    "can_set_pdp_stage",
+    "can_update_task",
+    "development_route",
+    "goal_align",
+    "goal_create",
+    "goal_review",
+    "goalset_generate",
+    "pdp_comment",
+    "pdp_create",
+    "pdp_generate_from_template",
+    "pdp_people",
+    "pdp_stage_set",
+    "pdp_template_create",
+    "periods_for_year",
+    "plan_create",
+    "schedule_load",
+    "target_set",
+    "task_update",
+    "tasks_escalate_overdue",
+    "template_goal_add",
 ]  # fmt: skip
