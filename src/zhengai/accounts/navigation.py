@@ -37,7 +37,8 @@ class NavSection:
 
 _SECTIONS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
     ("驾驶舱", "gauge", [("总览", "home")]),
-    ("目标链", "target", [("目标树", "goals:tree"), ("诊改工作进度表", "goals:schedule")]),
+    ("目标链", "target", [("目标树", "goals:tree"), ("诊改工作进度表", "goals:schedule"),
+                        ("个人发展规划", "goals:pdps")]),
     ("标准链", "ruler", [("五纵五横架构", "org:matrix"), ("指标目录", "monitoring:catalogue"),
                         ("计算批次", "monitoring:runs")]),
     (
@@ -71,7 +72,7 @@ def _manages(user) -> bool:
 
 # Pages that only some roles may open are left out of the others' navigation; students and teachers
 # never land in administration menus.
-_STUDENT_PAGES = {"home", "alerts:mine", "alerts:inbox"}
+_STUDENT_PAGES = {"home", "alerts:mine", "alerts:inbox", "goals:pdps"}
 _PERMISSIONS: dict[str, Callable[[object], bool]] = {
     "org:units": _manages,
     "org:calendar": _manages,

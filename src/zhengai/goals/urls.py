@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengai.goals.views import chain, tasks
+from zhengai.goals.views import chain, pdp, tasks
 
 app_name = "goals"
 
@@ -12,4 +12,10 @@ urlpatterns = [
     path("schedule/", tasks.schedule, name="schedule"),
     path("schedule/load/", tasks.schedule_load, name="schedule_load"),
     path("tasks/<int:pk>/update/", tasks.task_update, name="task_update"),
+    path("pdps/", pdp.pdps, name="pdps"),
+    path("pdps/<int:pk>/", pdp.pdp_detail, name="pdp"),
+    path("pdps/<int:pk>/comment/", pdp.pdp_comment, name="pdp_comment"),
+    path("pdps/<int:pk>/stage/", pdp.pdp_stage, name="pdp_stage"),
+    path("pdps/templates/", pdp.pdp_templates, name="pdp_templates"),
+    path("pdps/templates/<int:pk>/generate/", pdp.pdp_generate, name="pdp_generate"),
 ]
