@@ -16,6 +16,7 @@ from zhengai.goals.models import Plan
 from zhengai.indicators.choices import Comparison, PeriodKind
 from zhengai.lib.web import paginate
 
+
 def _colours() -> dict[str, str]:
     return {str(k): v for k, v in ATTAINMENT_COLOURS.items()}
 
@@ -138,8 +139,8 @@ def _template_post(request: HttpRequest) -> None:
     p = request.POST
     if p.get("action") == "template":
         plan = services.pdp_template_create(
-            name=p.get("name", ""), entity_kind=p.get("entity_kind", ""), start_year=_int(p.get("start_year"), "起始年"),
-            end_year=_int(p.get("end_year"), "终止年"), by=request.user,
+            name=p.get("name", ""), entity_kind=p.get("entity_kind", ""),
+            start_year=_int(p.get("start_year"), "起始年"), end_year=_int(p.get("end_year"), "终止年"), by=request.user,
         )  # fmt: skip
         messages.success(request, f"已新建模板“{plan.name}”")
         return
@@ -177,7 +178,8 @@ def _template_context(request: HttpRequest, **extra) -> dict:
     }
     return {
         "templates": templates, "generated": generated,
-        "years": {t.pk: list(range(t.start_year, t.end_year + 1)) for t in templates}, "indicators": indicators, "kinds": PDP_KINDS.items(),
+        "years": {t.pk: list(range(t.start_year, t.end_year + 1)) for t in templates}, "indicators": indicators,
+        "kinds": PDP_KINDS.items(),
         "comparisons": [c for c in Comparison.choices if c[0] != Comparison.BETWEEN],
         "units": OrgUnit.objects.filter(active=True, kind="department").order_by("order", "code"),
         "categories": org_choices.TeacherCategory.choices, "titles": org_choices.TeacherTitle.choices,
