@@ -52,7 +52,8 @@ def test_a_teacher_opens_his_plan_and_his_supervisor_comments(tab, browser, live
             with supervisor.page.expect_navigation():
                 supervisor.page.click("#comment-form button")
             assert supervisor.page.get_by_text("已保存意见").is_visible()
-            assert supervisor.page.locator("[data-comment]").inner_text().endswith("培训学时差 18 学时，寒假参加省培补齐")
+            comment = supervisor.page.locator("[data-comment]").inner_text()
+            assert comment.endswith("培训学时差 18 学时，寒假参加省培补齐")
             assert supervisor.errors == [] and supervisor.external == [] and supervisor.broken_assets == []
         finally:
             supervisor.close()
@@ -70,6 +71,7 @@ def test_a_teacher_opens_his_plan_and_his_supervisor_comments(tab, browser, live
             with office.page.expect_navigation():
                 office.page.click(f"[data-generate='{template.pk}'] button")
             assert office.page.locator("[data-skipped]").inner_text() == "3"
+            office.page.eval_on_selector_all("details", "all => all.forEach(d => { d.open = true; })")
             _shots(office.page, "templates")
             assert office.errors == [] and office.external == [] and office.broken_assets == []
         finally:
