@@ -82,6 +82,7 @@ _PERMISSIONS: dict[str, Callable[[object], bool]] = {
     "datacenter:quality": _college_wide,
     "monitoring:runs": _college_wide,
     "alerts:overview": _college_wide,
+    "goals:pdps": lambda user: user.is_superuser or user.role != Role.NONE,  # a person's own plan
 }
 
 
