@@ -39,7 +39,8 @@ _SECTIONS: list[tuple[str, str, list[tuple[str, str | None]]]] = [
     ("驾驶舱", "gauge", [("总览", "home")]),
     ("目标链", "target",
      [("目标树", "goals:tree"), ("我的目标与任务", "goals:mine"), ("年度工作任务", "goals:tasks"),
-      ("诊改工作进度表", "goals:schedule"), ("目标责任书", "goals:letters"), ("考核结果", "goals:assessment")]),
+      ("诊改工作进度表", "goals:schedule"), ("目标责任书", "goals:letters"), ("个人发展规划", "goals:pdps"),
+      ("考核结果", "goals:assessment")]),
     ("标准链", "ruler", [("五纵五横架构", "org:matrix"), ("指标目录", "monitoring:catalogue"),
                         ("计算批次", "monitoring:runs")]),
     (
@@ -73,7 +74,7 @@ def _manages(user) -> bool:
 
 # Pages that only some roles may open are left out of the others' navigation; students and teachers
 # never land in administration menus.
-_STUDENT_PAGES = {"home", "alerts:mine", "alerts:inbox"}
+_STUDENT_PAGES = {"home", "alerts:mine", "alerts:inbox", "goals:pdps"}
 _PERMISSIONS: dict[str, Callable[[object], bool]] = {
     "org:units": _manages,
     "org:calendar": _manages,
@@ -84,6 +85,7 @@ _PERMISSIONS: dict[str, Callable[[object], bool]] = {
     "monitoring:runs": _college_wide,
     "alerts:overview": _college_wide,
     "goals:assessment": _manages,
+    "goals:pdps": lambda user: user.is_superuser or user.role != Role.NONE,  # a person's own plan
 }
 
 

@@ -7,6 +7,7 @@ class PlanKind(models.TextChoices):
     SCHOOL = "school", "学校发展规划"
     SPECIAL = "special", "专项规划"
     UNIT = "unit", "部门（系部、专业、课程）规划"
+    PERSONAL = "personal", "个人发展规划"
 
 
 class GoalStatus(models.TextChoices):
@@ -87,3 +88,20 @@ class AssessmentComponent(models.TextChoices):
     GOALS = "goals", "目标达成"
     TASKS = "tasks", "任务按期完成"
     ALERTS = "alerts", "诊改工作（预警按时处理）"
+
+
+# ------------------------------------------------------------------------------------------ personal plans
+
+# The kinds of person a 个人发展规划 is about (entity kinds of zhengai.org.entities).
+PDP_KINDS = {"teacher": "教师", "student": "学生"}
+
+PDP_ROUTE_NOTE = "未核实：方案图 12《教师个人发展路线图》不在文本中，四个阶段的名称与标准为暂定，待学校确认后修改"
+
+# The default teacher route (教师成长的四个阶段), loaded as DevelopmentRoute version 1 on first use.
+# The codes are those of zhengai.org.choices.TeacherStage, so a teacher's 发展阶段 and his plan agree.
+DEFAULT_TEACHER_STAGES = [
+    {"code": "novice", "name": "合格教师", "criteria": "取得高校教师资格，完成岗前培训，独立承担课程教学（未核实）"},
+    {"code": "backbone", "name": "骨干教师", "criteria": "中级及以上职称，评教良好以上，具有双师素质（未核实）"},
+    {"code": "leader", "name": "专业带头人", "criteria": "副高级及以上职称，主持专业或课程建设（未核实）"},
+    {"code": "master", "name": "教学名师", "criteria": "正高级职称或省级以上教学荣誉，带领教学团队（未核实）"},
+]  # fmt: skip

@@ -32,6 +32,22 @@ class Plan(models.Model):
     )
     document = models.FileField("规划文本", upload_to="goals/plans/", blank=True)
     description = models.TextField("说明", blank=True)
+    # A personal plan (个人发展规划) is about one teacher or student; empty for the other kinds.
+    entity_kind = models.CharField("对象类型", max_length=16, choices=EntityKind.choices, blank=True, default="")
+    entity_key = models.CharField("对象代码", max_length=64, blank=True, default="")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="本人账号", null=True, blank=True, related_name="plans_owned",
+        on_delete=models.SET_NULL,
+    )  # fmt: skip
+    supervisor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="指导人", null=True, blank=True, related_name="plans_supervised",
+        on_delete=models.SET_NULL,
+    )  # fmt: skip
+    stage = models.CharField("发展阶段", max_length=16, blank=True, default="", help_text="发展路线上的阶段代码")
+    is_template = models.BooleanField("模板", default=False)
+    template = models.ForeignKey(
+        "self", verbose_name="生成自模板", null=True, blank=True, related_name="generated", on_delete=models.SET_NULL
+    )
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -86,6 +102,7 @@ class Goal(models.Model):
     template = models.ForeignKey(
         "self", verbose_name="生成自模板", null=True, blank=True, related_name="generated", on_delete=models.SET_NULL
     )
+    is_template = models.BooleanField("模板", default=False, help_text="模板目标不进入目标树，用于批量生成")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
     class Meta:
@@ -332,3 +349,42 @@ class AssessmentResult(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} {self.year}-{self.year + 1}学年：{'无数据' if self.score is None else f'{self.score:g}'}"
+
+
+class DevelopmentRoute(models.Model):
+    """A versioned development route (教师个人发展路线): its stages in order, each with its criteria.
+    Data, not code: a college edits the stages by adding a version; the newest active one is used."""
+
+    name = models.CharField("名称", max_length=64)
+    kind = models.CharField("对象类型", max_length=16, choices=EntityKind.choices, default=EntityKind.TEACHER)
+    version = models.PositiveSmallIntegerField("版本", default=1)
+    stages = models.JSONField("阶段", default=list, help_text="[{code, name, criteria}]，按先后排列")
+    note = models.TextField("说明", blank=True)
+    active = models.BooleanField("启用", default=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "发展路线"
+        verbose_name_plural = "发展路线"
+        ordering = ["kind", "-version"]
+        constraints = [models.UniqueConstraint(fields=["kind", "version"], name="uniq_route_kind_version")]
+
+    def __str__(self) -> str:
+        return f"{self.name}（第 {self.version} 版）"
+
+
+class PlanComment(models.Model):
+    """A comment on a personal plan: the supervisor's guidance and the owner's replies."""
+
+    plan = models.ForeignKey(Plan, verbose_name="规划", related_name="comments", on_delete=models.CASCADE)
+    text = models.TextField("意见")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="填写人", null=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "规划意见"
+        verbose_name_plural = "规划意见"
+        ordering = ["plan", "at"]
+
+    def __str__(self) -> str:
+        return f"{self.plan}：{self.text[:30]}"

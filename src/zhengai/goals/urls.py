@@ -1,6 +1,6 @@
 from django.urls import path
 
-from zhengai.goals.views import assessment, chain, tasks
+from zhengai.goals.views import assessment, chain, letters, pdp, tasks
 
 app_name = "goals"
 
@@ -19,11 +19,6 @@ urlpatterns = [
     path("assessment/scheme/", assessment.assessment_scheme, name="assessment_scheme"),
     path("mine/", assessment.mine, name="mine"),
     path("units/<str:code>/", assessment.unit, name="unit"),
-]
-
-from zhengai.goals.views import letters  # noqa: E402
-
-urlpatterns += [
     path("letters/", letters.letters, name="letters"),
     path("letters/generate/", letters.letter_generate, name="letter_generate"),
     path("letters/template/", letters.letter_template, name="letter_template"),
@@ -31,4 +26,10 @@ urlpatterns += [
     path("letters/<int:pk>/download/", letters.letter_download, name="letter_download"),
     path("letters/<int:pk>/sign/", letters.letter_sign, name="letter_sign"),
     path("letters/<int:pk>/amend/", letters.letter_amend, name="letter_amend"),
+    path("pdps/", pdp.pdps, name="pdps"),
+    path("pdps/<int:pk>/", pdp.pdp_detail, name="pdp"),
+    path("pdps/<int:pk>/comment/", pdp.pdp_comment, name="pdp_comment"),
+    path("pdps/<int:pk>/stage/", pdp.pdp_stage, name="pdp_stage"),
+    path("pdps/templates/", pdp.pdp_templates, name="pdp_templates"),
+    path("pdps/templates/<int:pk>/generate/", pdp.pdp_generate, name="pdp_generate"),
 ]

@@ -28,6 +28,7 @@ TITLES = {
     "goals:tasks": "年度工作任务",
     "goals:letters": "目标责任书",
     "goals:assessment": "考核结果",
+    "goals:pdps": "个人发展规划",
     "org:matrix": "五纵五横架构",
     "monitoring:catalogue": "指标目录",
     "monitoring:runs": "计算批次",
@@ -65,7 +66,8 @@ def test_every_role_opens_every_page_of_its_navigation(tab, cast, password, key)
     user = cast.user(key)
     if user.role in ("student", "none"):
         # A student (or an account with no role) has only his own pages: no administration menus.
-        assert links == [reverse("home"), reverse("alerts:mine"), reverse("alerts:inbox")]
+        own = [reverse("goals:pdps")] if user.role == "student" else []
+        assert links == [reverse("home"), *own, reverse("alerts:mine"), reverse("alerts:inbox")]
     else:
         assert reverse("home") in links and reverse("org:students") in links
         assert (reverse("audit:log") in links) == user.can_read_audit_log

@@ -31,6 +31,20 @@ from zhengai.goals.selectors.letters import (  # noqa: F401
     letters_for,
     sees_all_letters,
 )
+from zhengai.goals.selectors.pdp import (  # noqa: F401
+    PdpGoal,
+    PdpStatus,
+    PdpTargetRow,
+    PdpYear,
+    can_see_pdp,
+    heads_pdp_unit,
+    is_pdp_owner,
+    pdp_person,
+    pdp_person_unit_id,
+    pdp_statuses,
+    pdps_for,
+    year_of_period,
+)
 from zhengai.goals.selectors.tasks import (  # noqa: F401
     ScheduleRow,
     TaskNode,

@@ -58,11 +58,11 @@ def _measurements(targets: list[Target]) -> dict[tuple[str, str, str, str], Meas
 
 def goal_attainments(*, period: str, now: dt.datetime | None = None) -> dict[int, GoalAttainment]:
     """Every goal's attainment for a period (a 学年 code such as 2025-2026), children before parents."""
-    goals = {g.pk: g for g in Goal.objects.select_related("owner_unit", "plan")}
+    goals = {g.pk: g for g in Goal.objects.filter(is_template=False).select_related("owner_unit", "plan")}
     children: dict[int, list[int]] = defaultdict(list)
     for child_id, parent_id in Goal.parents.through.objects.values_list("from_goal_id", "to_goal_id"):
         children[parent_id].append(child_id)
-    targets = list(Target.objects.filter(period=period).select_related("indicator", "goal"))
+    targets = list(Target.objects.filter(period=period, goal__is_template=False).select_related("indicator", "goal"))
     health = _data_health({t.indicator_id: t.indicator for t in targets}.values(), now=now or clock.now())
     found = _measurements(targets)
     own: dict[int, list[TargetResult]] = defaultdict(list)
@@ -84,7 +84,7 @@ def goal_attainments(*, period: str, now: dt.datetime | None = None) -> dict[int
         if pk in done:
             return done[pk]
         goal = goals[pk]
-        kids = [visit(c, path | {pk}) for c in sorted(children.get(pk, ())) if c not in path]
+        kids = [visit(c, path | {pk}) for c in sorted(children.get(pk, ())) if c not in path and c in goals]
         if goal.verification == Verification.REVIEWER and not kids:
             mine = attainment.from_review(reviews.get(pk))
         else:
@@ -119,7 +119,7 @@ def sees_all_goals(user) -> bool:
 def visible_goal_ids(user, goals: Iterable[Goal]) -> set[int]:
     """The goals a user may see: all for the college-wide roles; the school's and his unit's goals for a
     department head; otherwise the goals he owns, supervises or reviews, and those about him."""
-    goals = list(goals)
+    goals = [g for g in goals if not g.is_template]  # templates are generated from, never judged or shown
     if sees_all_goals(user):
         return {g.pk for g in goals}
     from zhengai.accounts.choices import Role
