@@ -164,9 +164,13 @@ def entity_names(pairs: Iterable[tuple[str, str]]) -> dict[tuple[str, str], str]
 
 def tree_for(user, *, period: str) -> list[GoalAttainment]:
     """The goal tree a user may see for a period: visible goals whose parents he cannot see are roots;
-    children he may not see are left out. Worst first at every level (数据不足 and 未达成 before 达成)."""
+    children he may not see are left out. Worst first at every level (数据不足 and 未达成 before 达成).
+    The goals of personal development plans are on the plans' own pages, not in the tree."""
+    from zhengai.goals.choices import PlanKind
+
     results = goal_attainments(period=period)
-    visible = visible_goal_ids(user, (r.goal for r in results.values()))
+    shown = [r.goal for r in results.values() if not (r.goal.plan_id and r.goal.plan.kind == PlanKind.PERSONAL)]
+    visible = visible_goal_ids(user, shown) & {g.pk for g in shown}
     parents = defaultdict(set)
     for child_id, parent_id in Goal.parents.through.objects.values_list("from_goal_id", "to_goal_id"):
         parents[child_id].add(parent_id)

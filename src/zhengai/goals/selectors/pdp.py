@@ -11,6 +11,8 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.utils import timezone
+
 from zhengai.datacenter.selectors import freshness_for_tables
 from zhengai.goals.attainment import TargetResult
 from zhengai.goals.models import Goal, Target
@@ -128,7 +130,7 @@ class PdpGoal:
 class PdpStatus:
     plan: object
     goals: list[PdpGoal] = field(default_factory=list)
-    latest_year: int | None = None  # the latest plan year in which some goal has a verdict
+    latest_year: int | None = None  # the latest finished plan year in which some goal has a verdict
     off_track: bool = False  # a goal is 未达成 in that year
     person: object = None
 
@@ -171,8 +173,15 @@ def pdp_statuses(plans: Iterable, *, now: dt.datetime | None = None) -> dict[int
                     for r in sorted(by_year[y], key=lambda r: (r.indicator, r.period))]  # fmt: skip
             years.append(PdpYear(y, _year_state(by_year[y]), rows))
         out[g.plan_id].goals.append(PdpGoal(g, years))
+    from zhengai.lib.periods import academic_year_of
+
+    current = academic_year_of(timezone.localtime(now).date()).start_year
     for status in out.values():
         judged = [y.year for g in status.goals for y in g.years if y.state in ("attained", "not_attained")]
+        # a 学年 still running is not yet a verdict (its hours and days are still being added up): the
+        # latest finished year decides, and the running one only while no finished year has a verdict
+        finished = [y for y in judged if y < current]
+        judged = finished or judged
         status.latest_year = max(judged) if judged else None
         status.off_track = "not_attained" in status.state_in(status.latest_year)
     return out
