@@ -316,6 +316,52 @@ def letters_build(*, today: dt.date) -> int:
     return Letter.objects.filter(status=LetterStatus.SIGNED).count()
 
 
+# ------------------------------------------------------------------------------------------ personal plans
+
+
+def pdps_build(*, today: dt.date, goals: dict[str, Goal], out_dir: Path) -> dict[str, object]:
+    """三年发展规划 for every full-time teacher and 个人发展规划 for one cohort of 护理系 students, generated
+    from templates; the 省级重点 majors get their tier's goal set. The teacher whose training fell short
+    last 学年 (the planted teacher_training_short) is off his plan; his department head has commented."""
+    users = _users()
+    office = users.get("zhikong")
+    year = academic_year_of(today).start_year
+    years = {year - 1: 40, year: 40, year + 1: 40}
+    teacher_tpl = gs.pdp_template_create(name="专任教师三年发展规划", entity_kind="teacher", start_year=year - 1,
+                                         end_year=year + 1, by=office)  # fmt: skip
+    gs.template_goal_add(template=teacher_tpl, title="每学年参加培训不少于 40 学时", entity_kind="teacher",
+                         indicator=Indicator.objects.get(code="JS-PXXS"), values=years, by=office)  # fmt: skip
+    teachers = gs.pdp_generate_from_template(template=teacher_tpl, filters={"category": "full_time"}, by=office)
+    student_tpl = gs.pdp_template_create(name="学生个人发展规划", entity_kind="student", start_year=year - 1,
+                                         end_year=year + 1, by=office)  # fmt: skip
+    gs.template_goal_add(template=student_tpl, title="所修课程补考后全部通过", entity_kind="student",
+                         indicator=Indicator.objects.get(code="XS-GK"), comparison=Comparison.LE,
+                         values={y: 0 for y in years}, by=office)  # fmt: skip
+    gs.template_goal_add(template=student_tpl, title="体质健康测试总分不低于 60 分", entity_kind="student",
+                         indicator=Indicator.objects.get(code="XS-TCZF"), values={y: 60 for y in years},
+                         by=office)  # fmt: skip
+    students = gs.pdp_generate_from_template(template=student_tpl, filters={"department": "hlx", "cohort": year - 1},
+                                             by=office)  # fmt: skip
+    tier = gs.template_goal_add(title="省级重点专业：双师型教师比例不低于 60%", entity_kind="major",
+                                indicator=Indicator.objects.get(code="ZY-SSX"), values={year - 1: 0.6, year: 0.6},
+                                level=LevelCode.MAJOR, by=office)  # fmt: skip
+    gs.goalset_generate(template_goal=tier, filters={"tier": "provincial"}, parent=goals["majors"], by=office)
+    truth = json.loads((Path(out_dir) / "ground_truth.json").read_text(encoding="utf-8"))
+    problem = next((p for p in truth.get("problems", []) if p["id"] == "teacher_training_short"), {})
+    staff = next((e["staff_no"] for e in problem.get("entities", [])), None)
+    plan = Plan.objects.filter(template=teacher_tpl, entity_key=staff).select_related("owner_unit").first()
+    if plan is not None:
+        unit = getattr(plan.owner_unit, "code", None) or ""
+        head = _head(unit) if unit else None
+        if head is not None:
+            with clock.frozen(dt.datetime.combine(today - dt.timedelta(days=20), dt.time(10),
+                                                  tzinfo=clock.now().tzinfo)):  # fmt: skip
+                gs.pdp_comment(plan=plan, by=head, text="上学年培训学时明显不足，本学期请优先参加省培项目，"
+                                                        "并把企业实践安排进寒假。")  # fmt: skip
+    return {"plan": plan.pk if plan else None, "staff_no": staff, "teachers": teachers.created,
+            "students": students.created}  # fmt: skip
+
+
 # ------------------------------------------------------------------------------------------ the stale feed
 
 
@@ -393,6 +439,14 @@ def department_behind_pick(out_dir: Path) -> tuple[str, list[str]]:
     return unit, sorted(by_dept.get(unit, []))
 
 
+def _assessment(*, today: dt.date) -> None:
+    """The unit assessment of the last 学年 and of this one so far, as 质控中心 runs it."""
+    office = _users().get("zhikong")
+    year = academic_year_of(today).start_year
+    for y in (year - 1, year):
+        gs.assessment_run(year=y, by=office)
+
+
 def goal_chain_reset() -> None:
     """Forget the previous demo's goal chain (the demo refuses to run over a real college's master data)."""
     from zhengai.alerts.models import Notification
@@ -404,6 +458,11 @@ def goal_chain_reset() -> None:
     while Letter.objects.exists():  # amendments before the versions they amend
         Letter.objects.filter(amendments__isnull=True).delete()
     LetterTemplate.objects.all().delete()
+    from zhengai.goals.models import AssessmentResult, AssessmentScheme, PlanComment
+
+    AssessmentResult.objects.all().delete()
+    AssessmentScheme.objects.all().delete()
+    PlanComment.objects.all().delete()
     Task.objects.filter(parent__isnull=False).delete()
     Task.objects.all().delete()
     Goal.objects.all().delete()
@@ -420,17 +479,23 @@ def goal_chain_build(*, out_dir: Path, today: dt.date, report: Callable[[str], N
     behind = tasks_build(today=today, goals=goals, out=out, behind_unit=behind_unit)
     schedule = schedule_build(today=today, behind_unit=behind_unit)
     out.letters = letters_build(today=today)
+    pdps = pdps_build(today=today, goals=goals, out_dir=out_dir)
+    out.pdps = pdps["teachers"] + pdps["students"]
+    _assessment(today=today)
     out.tasks = Task.objects.count()
+    out.plans = Plan.objects.filter(is_template=False).count()
+    out.goals = Goal.objects.filter(is_template=False).count()
     _year, this, _last = _years(today)
     gaps = {
         "period": this,
         "department_behind": {"unit": behind_unit, "goal": goals[f"dept:{behind_unit}"].pk, **behind,
                               "majors": behind_majors},
         "overdue_schedule_task": {"task": schedule["overdue_task"], "title": schedule["overdue_title"]},
+        "pdp_off_track": {"plan": pdps["plan"], "staff_no": pdps["staff_no"]},
         "stale_goal": {"goal": goals["fitness"].pk, "title": goals["fitness"].title, "import_run": fitness_run,
                        "table": "physical_tests"},
     }  # fmt: skip
     gaps_write(gaps)
     report(f"  规划 {out.plans} 个，目标 {out.goals} 个，目标值 {out.targets} 个，任务 {out.tasks} 个，"
-           f"已签署目标责任书 {out.letters} 份")  # fmt: skip
+           f"已签署目标责任书 {out.letters} 份，个人发展规划 {out.pdps} 份")  # fmt: skip
     return out

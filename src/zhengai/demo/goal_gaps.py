@@ -75,5 +75,24 @@ def goal_gaps_found() -> list[Gap]:
         _department_behind(gaps.get("department_behind", {}), results),
         _overdue_task(gaps.get("overdue_schedule_task", {}), year),
         _stale_goal(gaps.get("stale_goal", {}), results),
+        _pdp_off_track(gaps.get("pdp_off_track", {})),
     ]
     return out
+
+
+def _pdp_off_track(gap: dict) -> Gap:
+    """The planted teacher's plan is listed off track, for his department head as for 质控中心."""
+    from zhengai.goals.models import Plan
+    from zhengai.goals.selectors import pdp_statuses
+
+    plan = Plan.objects.filter(pk=gap.get("plan")).first()
+    if plan is None:
+        return Gap("goals", "pdp_off_track", False, "该教师没有个人发展规划")
+    state = pdp_statuses([plan])[plan.pk]
+    year = f"{state.latest_year}-{state.latest_year + 1}" if state.latest_year else "无"
+    return Gap(
+        "goals",
+        "pdp_off_track",
+        state.off_track,
+        f"{plan}：{'偏离规划' if state.off_track else '未偏离'}（{year}学年）",
+    )
