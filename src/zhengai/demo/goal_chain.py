@@ -24,7 +24,7 @@ from django.contrib.auth import get_user_model
 from zhengai.accounts.choices import Role
 from zhengai.goals import services as gs
 from zhengai.goals.choices import GoalStatus, PlanKind, Rollup, TaskKind, Verification
-from zhengai.goals.models import Goal, Plan, Task
+from zhengai.goals.models import Goal, Plan, Target, Task
 from zhengai.indicators.choices import Comparison
 from zhengai.indicators.models import Indicator
 from zhengai.lib import clock
@@ -342,6 +342,10 @@ def pdps_build(*, today: dt.date, goals: dict[str, Goal], out_dir: Path) -> dict
                          by=office)  # fmt: skip
     students = gs.pdp_generate_from_template(template=student_tpl, filters={"department": "hlx", "cohort": year - 1},
                                              by=office)  # fmt: skip
+    student = getattr(users.get("xuesheng"), "student", None)
+    if student is not None:  # the demo student's own plan, whatever his cohort
+        extra = gs.pdp_generate_from_template(template=student_tpl, entity_keys=[student.student_no], by=office)
+        students.created += extra.created
     tier = gs.template_goal_add(title="省级重点专业：双师型教师比例不低于 60%", entity_kind="major",
                                 indicator=Indicator.objects.get(code="ZY-SSX"), values={year - 1: 0.6, year: 0.6},
                                 level=LevelCode.MAJOR, by=office)  # fmt: skip
@@ -485,6 +489,7 @@ def goal_chain_build(*, out_dir: Path, today: dt.date, report: Callable[[str], N
     out.tasks = Task.objects.count()
     out.plans = Plan.objects.filter(is_template=False).count()
     out.goals = Goal.objects.filter(is_template=False).count()
+    out.targets = Target.objects.filter(goal__is_template=False).count()
     _year, this, _last = _years(today)
     gaps = {
         "period": this,

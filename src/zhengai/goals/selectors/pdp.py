@@ -118,6 +118,7 @@ class PdpYear:
     year: int
     state: str  # the goal's verdict that year: 未达成 if any target failed, else 数据不足 if any lacks data
     rows: list[PdpTargetRow] = field(default_factory=list)
+    when: str = "past"  # past, running (the 学年 not yet over: figures so far, no verdict) or future
 
 
 @dataclass
@@ -159,6 +160,9 @@ def pdp_statuses(plans: Iterable, *, now: dt.datetime | None = None) -> dict[int
     indicators = {i.code: i for i in Indicator.objects.filter(code__in=codes)}
     fresh = {c: freshness_for_tables(list(i.declaration().source_tables), now=now) for c, i in indicators.items()}
     out = {p.pk: PdpStatus(plan=p, person=pdp_person(p)) for p in plans}
+    from zhengai.lib.periods import academic_year_of
+
+    current = academic_year_of(timezone.localtime(now).date()).start_year
     for g in goals:
         by_year: dict[int, list[TargetResult]] = defaultdict(list)
         for p in periods:
@@ -173,10 +177,10 @@ def pdp_statuses(plans: Iterable, *, now: dt.datetime | None = None) -> dict[int
                     for r in sorted(by_year[y], key=lambda r: (r.indicator, r.period))]  # fmt: skip
             years.append(PdpYear(y, _year_state(by_year[y]), rows))
         out[g.plan_id].goals.append(PdpGoal(g, years))
-    from zhengai.lib.periods import academic_year_of
-
-    current = academic_year_of(timezone.localtime(now).date()).start_year
     for status in out.values():
+        for g in status.goals:
+            for y in g.years:
+                y.when = "past" if y.year < current else ("running" if y.year == current else "future")
         judged = [y.year for g in status.goals for y in g.years if y.state in ("attained", "not_attained")]
         # a 学年 still running is not yet a verdict (its hours and days are still being added up): the
         # latest finished year decides, and the running one only while no finished year has a verdict

@@ -247,3 +247,13 @@ def test_a_student_plan_is_seen_by_the_student_and_his_adviser(cast, client_for)
     with pytest.raises(ValidationError, match="学生的个人发展规划没有发展阶段"):
         pdp_create(entity_kind="student", entity_key="2023010102", start_year=2024, end_year=2025, stage="novice",
                    by=cast.user("officer"))  # fmt: skip
+
+
+def test_a_running_year_is_shown_as_running_not_failed(measured, template, cast, client_for):
+    """In March 2026 李娜's 30 学时 of 2025-2026 are a figure so far: 进行中, not 未达成; 2026-2027 has not begun."""
+    pdp_generate_from_template(template=template, entity_keys=["T002"], by=cast.user("officer"))
+    li = Plan.objects.get(template=template, entity_key="T002")
+    with clock.frozen(TODAY):
+        page = client_for("officer").get(f"/goals/pdps/{li.pk}/").content.decode()
+    assert 'data-year-state="running"' in page and "学年未结束" in page
+    assert 'data-year-state="future"' in page and 'data-year-state="not_attained"' not in page
