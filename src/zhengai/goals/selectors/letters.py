@@ -49,7 +49,13 @@ def letter_content(*, unit, year: int, person=None, now: dt.datetime | None = No
     span = AcademicYearSpan(year)
     code, periods = _year_periods(year)
     mine = Q(owner=person) if person is not None else Q(owner_unit=unit)
-    goals = Goal.objects.filter(mine).select_related("reviewer").order_by("id")
+    from zhengai.goals.choices import PlanKind
+
+    # a person's development plan is his own, not a responsibility the unit signs for
+    goals = (
+        Goal.objects.filter(mine, is_template=False).exclude(plan__kind=PlanKind.PERSONAL)
+        .select_related("reviewer").order_by("id")
+    )  # fmt: skip
     targets = defaultdict(list)
     for t in Target.objects.filter(goal__in=goals, period__in=periods).select_related("indicator"):
         targets[t.goal_id].append(t)
