@@ -11,7 +11,8 @@ pytestmark = pytest.mark.django_db
 
 def test_the_goal_chain_reaches_from_the_school_to_every_major(evaluated_demo):
     built = evaluated_demo.goals["built"]
-    assert built.plans == 10  # the school plan, five special plans, four departments' plans
+    # the school plan, five special plans, four departments' plans, and the personal plans
+    assert built.plans == 10 + built.pdps
     assert built.majors >= 20
     # the top goal, five special-plan goals, the fitness goal; a goal per department; two per major
     assert built.letters == 4  # the four teaching departments' letters, signed by both parties
