@@ -29,3 +29,15 @@ def test_every_planted_gap_of_the_goal_chain_is_found(evaluated_demo):
     assert gaps["department_behind"]["unit"] == "jdx" and gaps["department_behind"]["open_task"]
     assert "机电" in found["overdue_schedule_task"].note
     assert gaps["stale_goal"]["import_run"] is not None
+
+
+def test_the_status_line_counts_the_chain_and_every_gap_found(evaluated_demo):
+    import re
+
+    line = evaluated_demo.goals["line"]
+    m = re.fullmatch(r"goals: (\d+) goals, (\d+) targets on indicators, attained (\d+), 数据不足 (\d+), "
+                     r"letters signed (\d+), schedule tasks (\d+)/(\d+) of Table 2, planted gaps found (\d+)/(\d+)",
+                     line)  # fmt: skip
+    assert m, line
+    g, t, _a, _d, letters, k, n, p, q = (int(x) for x in m.groups())
+    assert g > 0 and t > 0 and letters == 4 and k == n == len(template()[1]) and p == q == 4
