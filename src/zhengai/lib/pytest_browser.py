@@ -104,6 +104,27 @@ def settle(page) -> None:
     page.wait_for_timeout(700)  # let the charts' entry animation finish before a screenshot
 
 
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 768}
+
+
+def fits(page) -> bool:
+    """Nothing on the page is wider than the window (no sideways scrolling on a phone)."""
+    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+
+def screenshots(page, name: str) -> None:
+    """Full-page screenshots at 1366 and 390 px into ARTIFACTS/<name>-<width>.png, checking the phone fit."""
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    settle(page)
+    page.screenshot(path=ARTIFACTS / f"{name}-1366.png", full_page=True)
+    page.set_viewport_size(PHONE)
+    settle(page)
+    assert fits(page), f"{name} is wider than a phone"
+    page.screenshot(path=ARTIFACTS / f"{name}-390.png", full_page=True)
+    page.set_viewport_size(DESKTOP)
+
+
 @pytest.fixture
 def tab(browser, live_server):
     opened = Tab(browser, live_server.url)

@@ -14,23 +14,9 @@ from django.urls import reverse
 from zhengai.goals.choices import LetterStatus
 from zhengai.goals.models import Letter
 from zhengai.goals.tests.test_letters import YEAR, unit_goals  # noqa: F401 (the fixture)
-from zhengai.lib.pytest_browser import ARTIFACTS, Tab, needs_chromium
+from zhengai.lib.pytest_browser import ARTIFACTS, Tab, needs_chromium, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_chromium]
-
-PHONE = {"width": 390, "height": 844}
-
-
-def _fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def _shots(page, name: str) -> None:
-    page.screenshot(path=ARTIFACTS / f"letters-{name}-1366.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    assert _fits(page), f"{name} is wider than a phone"
-    page.screenshot(path=ARTIFACTS / f"letters-{name}-390.png", full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 768})
 
 
 def test_the_office_generates_and_the_head_signs_and_downloads(tab, browser, live_server, unit_goals, password):  # noqa: F811
@@ -44,7 +30,7 @@ def test_the_office_generates_and_the_head_signs_and_downloads(tab, browser, liv
         page.click("#generate-bulk button[value=teaching]")
     assert page.get_by_text("已生成或更新 2 份草稿").is_visible()
     assert page.locator("#letters tbody tr[data-status=draft]").count() == 2
-    _shots(page, "list")
+    screenshots(page, "letters-list")
 
     head = Tab(browser, live_server.url)
     try:
@@ -70,7 +56,7 @@ def test_the_office_generates_and_the_head_signs_and_downloads(tab, browser, liv
         assert hashlib.sha256(data).hexdigest() == letter.sha256
         text = "\n".join(p.text for p in docx.Document(io.BytesIO(data)).paragraphs)
         assert "乙方签署：何主任（部门负责人）于" in text and "甲方签署：未签署" in text
-        _shots(hp, "detail")
+        screenshots(hp, "letters-detail")
         assert head.errors == [] and head.external == [] and head.broken_assets == []
     finally:
         head.close()
@@ -81,7 +67,7 @@ def test_the_office_generates_and_the_head_signs_and_downloads(tab, browser, liv
         page.click("#sign-button")
     assert page.get_attribute("#letter-status", "data-status") == LetterStatus.SIGNED
     assert page.locator("#amend-form").count() == 1
-    _shots(page, "signed")
+    screenshots(page, "letters-signed")
     tab.goto(reverse("goals:letter_template"))
     assert tab.heading() == "目标责任书模板" and page.locator("#variables tr").count() == 16
-    _shots(page, "template")
+    screenshots(page, "letters-template")

@@ -10,31 +10,14 @@ from zhengai.goals.models import Goal, Task
 from zhengai.goals.services import assessment_run
 from zhengai.goals.tests.test_assessment import ASSESSED, YEAR, build_college
 from zhengai.lib import clock
-from zhengai.lib.pytest_browser import ARTIFACTS, Tab, needs_chromium, settle
+from zhengai.lib.pytest_browser import ARTIFACTS, Tab, needs_chromium, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_chromium]
-
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 768}
 
 
 @pytest.fixture
 def college(cast, settings, tmp_path):
     return build_college(cast, settings, tmp_path)
-
-
-def _fits(page) -> bool:
-    return page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-def _shots(page, name: str) -> None:
-    settle(page)
-    page.screenshot(path=ARTIFACTS / f"assessment-{name}-1366.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    settle(page)
-    assert _fits(page), f"{name} is wider than a phone"
-    page.screenshot(path=ARTIFACTS / f"assessment-{name}-390.png", full_page=True)
-    page.set_viewport_size(DESKTOP)
 
 
 def test_a_head_reports_his_overdue_task_from_my_goals_and_tasks(
@@ -65,7 +48,7 @@ def test_a_head_reports_his_overdue_task_from_my_goals_and_tasks(
     mine = page.locator("#goal-tree .zg-goal")
     assert mine.count() == 1 and mine.get_attribute("data-state") == "not_attained"
     assert "监测值 60" in mine.inner_text()
-    _shots(page, "mine")
+    screenshots(page, "assessment-mine")
 
     first.locator("summary").click()
     first.locator("select[name=status]").select_option(GoalStatus.DONE)
@@ -80,7 +63,7 @@ def test_a_head_reports_his_overdue_task_from_my_goals_and_tasks(
     tab.goto("/goals/units/xxgc/")
     assert tab.heading() == "信息工程系的目标与任务"
     assert "第 2 名" in page.inner_text("#unit-result")
-    _shots(page, "unit")
+    screenshots(page, "assessment-unit")
     assert tab.goto("/goals/units/hlx/").status == 403
 
     office = Tab(browser, live_server.url)
@@ -90,9 +73,9 @@ def test_a_head_reports_his_overdue_task_from_my_goals_and_tasks(
         assert office.heading() == "考核结果"
         rows = office.page.locator("#assessment tbody tr")
         assert [rows.nth(i).get_attribute("data-unit") for i in range(rows.count())] == ["xxgc", "hlx", "jwc"]
-        _shots(office.page, "results")
+        screenshots(office.page, "assessment-results")
         office.goto("/goals/assessment/scheme/")
-        _shots(office.page, "scheme")
+        screenshots(office.page, "assessment-scheme")
         assert office.errors == [] and office.external == [] and office.broken_assets == []
     finally:
         office.close()

@@ -10,16 +10,9 @@ from zhengai.goals.models import Plan
 from zhengai.goals.services import pdp_generate_from_template
 from zhengai.goals.tests.test_pdp import TODAY, measured, template  # noqa: F401 (fixtures)
 from zhengai.lib import clock
-from zhengai.lib.pytest_browser import ARTIFACTS, Tab, needs_chromium
+from zhengai.lib.pytest_browser import ARTIFACTS, Tab, needs_chromium, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_chromium]
-
-
-def _shots(page, name: str) -> None:
-    for width in (1366, 390):
-        page.set_viewport_size({"width": width, "height": 900})
-        page.screenshot(path=ARTIFACTS / f"pdp-{name}-{width}.png", full_page=True)
-    page.set_viewport_size({"width": 1366, "height": 768})
 
 
 def test_a_teacher_opens_his_plan_and_his_supervisor_comments(tab, browser, live_server, measured, template, cast,  # noqa: F811
@@ -40,7 +33,7 @@ def test_a_teacher_opens_his_plan_and_his_supervisor_comments(tab, browser, live
         assert goal.locator("[data-year='2025'] [data-year-state]").inner_text() == "未达成"
         assert goal.locator("[data-year='2026'] [data-year-state]").inner_text() == "数据不足"
         assert page.locator("#comment-form").is_visible() and page.locator("#stage-form").count() == 0
-        _shots(page, "detail-teacher")
+        screenshots(page, "pdp-detail-teacher")
 
         supervisor = Tab(browser, live_server.url)
         try:
@@ -65,14 +58,14 @@ def test_a_teacher_opens_his_plan_and_his_supervisor_comments(tab, browser, live
             office.login("officer", password)
             office.goto(reverse("goals:pdps"))
             assert office.page.locator("[data-off-track='1']").count() == 2
-            _shots(office.page, "list")
+            screenshots(office.page, "pdp-list")
             office.goto(reverse("goals:pdp_templates"))
             office.page.click(f"[data-template='{template.pk}'] summary:has-text('批量生成')")
             with office.page.expect_navigation():
                 office.page.click(f"[data-generate='{template.pk}'] button")
             assert office.page.locator("[data-skipped]").inner_text() == "3"
             office.page.eval_on_selector_all("details", "all => all.forEach(d => { d.open = true; })")
-            _shots(office.page, "templates")
+            screenshots(office.page, "pdp-templates")
             assert office.errors == [] and office.external == [] and office.broken_assets == []
         finally:
             office.close()

@@ -7,21 +7,10 @@ import pytest
 
 from zhengai.goals.models import Goal, Task
 from zhengai.goals.tests.test_assessment import ASSESSED, YEAR, build_college
-from zhengai.goals.tests.test_mine_browser import DESKTOP, PHONE, _fits
 from zhengai.lib import clock
-from zhengai.lib.pytest_browser import ARTIFACTS, needs_chromium, settle
+from zhengai.lib.pytest_browser import ARTIFACTS, needs_chromium, screenshots
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True), needs_chromium]
-
-
-def _shots(page, name: str) -> None:
-    settle(page)
-    page.screenshot(path=ARTIFACTS / f"goals-{name}-1366.png", full_page=True)
-    page.set_viewport_size(PHONE)
-    settle(page)
-    assert _fits(page), f"{name} is wider than a phone"
-    page.screenshot(path=ARTIFACTS / f"goals-{name}-390.png", full_page=True)
-    page.set_viewport_size(DESKTOP)
 
 
 def test_the_office_reads_the_tree_opens_a_goal_and_works_the_schedule(tab, live_server, cast, password, settings,
@@ -36,7 +25,7 @@ def test_the_office_reads_the_tree_opens_a_goal_and_works_the_schedule(tab, live
     assert tab.heading() == "目标树"
     states = [g.get_attribute("data-state") for g in page.locator("#goal-tree > .zg-goal").all()]
     assert states[0] == "not_attained" and states[-1] == "attained"  # worst first
-    _shots(page, "tree")
+    screenshots(page, "goals-tree")
     page.select_option("#f-unit", "hlx")
     with page.expect_navigation():
         page.get_by_role("button", name="查看").click()
@@ -49,7 +38,7 @@ def test_the_office_reads_the_tree_opens_a_goal_and_works_the_schedule(tab, live
     history = page.locator("#history tr[data-period]")
     assert history.count() == 1 and "达成" in history.inner_text() and "计算批次 #" in history.inner_text()
     assert "设定目标值" in page.inner_text("#goal-changes")  # its history, from the audit log
-    _shots(page, "goal")
+    screenshots(page, "goals-goal")
 
     tab.goto(f"/goals/schedule/?year={YEAR}")
     with page.expect_navigation():
@@ -57,7 +46,7 @@ def test_the_office_reads_the_tree_opens_a_goal_and_works_the_schedule(tab, live
     assert page.locator("#schedule tbody tr[data-row]").count() == 40
     assert page.locator("#schedule-chart svg").count() == 1  # the ECharts timeline, drawn offline
     assert page.locator("#overdue-count").inner_text().startswith("逾期")
-    _shots(page, "schedule")
+    screenshots(page, "goals-schedule")
 
     tab.goto(f"/goals/tasks/?year={YEAR}")
     page.locator("#key-point-new summary").click()
@@ -69,4 +58,4 @@ def test_the_office_reads_the_tree_opens_a_goal_and_works_the_schedule(tab, live
     point = Task.objects.get(title="完成专业人才培养方案修订")
     row = page.locator(f'[data-task="{point.pk}"]').first
     assert "逾期 62 天" in row.inner_text()  # due 03-31, today 06-01, not done
-    _shots(page, "tasks")
+    screenshots(page, "goals-tasks")
