@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", chain.goal_new, name="goal_new"),
     path("<int:pk>/", chain.goal_detail, name="goal_detail"),
     path("<int:pk>/targets/", chain.target_new, name="target_new"),
+    path("<int:pk>/review/", chain.goal_review, name="goal_review"),
     path("schedule/", tasks.schedule, name="schedule"),
     path("schedule/load/", tasks.schedule_load, name="schedule_load"),
     path("tasks/", tasks.tasks, name="tasks"),

@@ -13,9 +13,11 @@ from zhengai.goals.selectors.assessment import (  # noqa: F401
     unit_tasks,
 )
 from zhengai.goals.selectors.chain import (  # noqa: F401
+    Completion,
     GoalAttainment,
     entity_names,
     goal_attainments,
+    goal_completion,
     goal_periods,
     sees_all_goals,
     tree_filter,

@@ -110,6 +110,31 @@ def goal_periods(goal: Goal) -> list[str]:
     return sorted((p for p in periods if len(p) == 9 and p[4] == "-"), reverse=True)  # 学年 codes only
 
 
+@dataclass(frozen=True)
+class Completion:
+    complete: bool
+    streak: int  # consecutive periods attained, counted back from the latest period with a verdict
+    needed: int
+
+
+def goal_completion(goal: Goal, history: list[tuple[str, GoalAttainment]]) -> Completion:
+    """Whether an automatic goal is complete: its value has held (attained) for `hold_periods` periods in a
+    row, counted back from the latest period judged (newer periods without data yet are passed over).
+    `history` is newest first, as goal_periods gives it. A reviewed goal needs one verdict of 达成."""
+    from zhengai.goals.choices import Attainment
+
+    needed = 1 if goal.verification == Verification.REVIEWER else max(1, goal.hold_periods)
+    states = [a.result.state for _p, a in history]
+    while states and states[0] in (Attainment.NO_DATA, Attainment.PENDING):
+        states.pop(0)
+    streak = 0
+    for state in states:
+        if state != Attainment.ATTAINED:
+            break
+        streak += 1
+    return Completion(attainment.held(list(reversed(states[:streak])), needed), streak, needed)
+
+
 def sees_all_goals(user) -> bool:
     from zhengai.accounts.choices import COLLEGE_WIDE_ROLES
 

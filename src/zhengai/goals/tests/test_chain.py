@@ -249,3 +249,51 @@ def test_goals_refuse_a_loop_and_a_target_on_an_indicator_of_another_entity(chai
         target_set(goal=g["m1"], indicator=Indicator.objects.get(code="G-PXXS"), period=PERIOD, value=1, by=officer)
     with pytest.raises(ValidationError, match="没有代码为“999999”的专业"):
         goal_create(title="不存在的专业", level="major", entity_kind="major", entity_key="999999", by=officer)
+
+
+def test_an_automatic_goal_completes_only_when_its_value_has_held_for_n_periods(chain, cast, client_for):
+    from zhengai.goals.selectors import goal_completion, goal_periods
+    from zhengai.indicators.models import Indicator
+
+    _source, officer, _tmp = chain
+    indicator = Indicator.objects.get(code="G-BDRS")
+    once = goal_create(title="软件技术报到人数（一年达成即完成）", level="major", entity_kind="major",
+                       entity_key="510203", rollup=Rollup.LEAF_ONLY, by=officer)  # fmt: skip
+    twice = goal_create(title="软件技术报到人数（连续两年达成）", level="major", entity_kind="major",
+                        entity_key="510203", rollup=Rollup.LEAF_ONLY, hold_periods=2, by=officer)  # fmt: skip
+    for goal in (once, twice):
+        target_set(goal=goal, indicator=indicator, period="2024-2025", value=80, by=officer)  # no data that year
+        target_set(goal=goal, indicator=indicator, period=PERIOD, value=90, by=officer)  # 92: attained
+        target_set(goal=goal, indicator=indicator, period="2026-2027", value=95, by=officer)  # not begun
+    with clock.frozen(TODAY):
+        for goal, complete in ((once, True), (twice, False)):
+            history = [(p, goal_attainments(period=p)[goal.pk]) for p in goal_periods(goal)]
+            assert [p for p, _a in history] == ["2026-2027", PERIOD, "2024-2025"]
+            done = goal_completion(goal, history)
+            # the year not begun is passed over; 2025-2026 attained; 2024-2025 has no data and breaks the run
+            assert (done.complete, done.streak, done.needed) == (complete, 1, goal.hold_periods)
+        page = client_for("officer").get(f"/goals/{twice.pk}/").content.decode()
+    assert "尚未完成" in page and "连续 2 个周期达成才算完成，最近连续达成 1 个" in page
+
+
+def test_the_named_reviewer_gives_his_verdict_with_evidence_in_the_page(cast, client_for):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from zhengai.goals.models import GoalReview
+
+    calendar_ensure(first_start_year=2025, last_start_year=2025)
+    officer = cast.user("officer")
+    goal = goal_create(title="完成课程标准修订", level="course", verification="reviewer", reviewer=officer, by=officer)
+    page = client_for("officer").get(f"/goals/{goal.pk}/").content.decode()
+    assert 'id="review-form"' in page and "尚未完成" in page
+    evidence = SimpleUploadedFile("课程标准抽查记录.pdf", b"%PDF-1.4 test", content_type="application/pdf")
+    verdict = {"period": "2025-2026", "attained": "1", "note": "抽查 12 门，均已修订", "evidence": evidence}
+    client_for("officer").post(f"/goals/{goal.pk}/review/", verdict)
+    review = GoalReview.objects.get(goal=goal)
+    assert review.attained and review.by == officer and review.evidence.name.endswith(".pdf")
+    page = client_for("officer").get(f"/goals/{goal.pk}/").content.decode()
+    assert "已完成" in page and "抽查 12 门，均已修订" in page and "附佐证材料" in page
+    # anyone else, even the head of a department, is refused
+    assert client_for("head_a").post(f"/goals/{goal.pk}/review/", {"period": "2025-2026", "attained": "0",
+                                                                   "note": "x"}).status_code in (403, 404)  # fmt: skip
+    assert GoalReview.objects.filter(goal=goal).count() == 1

@@ -75,6 +75,10 @@ def goal_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "parents": [g for g in goal.parents.all() if g.pk in visible],
         "children": [g for g in goal.children.all() if g.pk in visible],
         "tasks": tasks, "reviews": goal.reviews.select_related("by"),
+        "completion": selectors.goal_completion(goal, history),
+        "can_review": goal.verification == "reviewer" and goal.reviewer_id == request.user.pk
+                      and not request.user.is_read_only,
+        "review_periods": [f"{y}-{y + 1}" for y in _years()],
         "changes": object_history([goal, *goal.targets.all()])[:30],
         "can_edit": services.can_edit_goal(request.user, owner_unit_id=goal.owner_unit_id),
         "target_form": forms.TargetForm(indicators=[(i.code, f"{i.code} {i.name}") for i in indicators]),
@@ -153,3 +157,24 @@ def target_new(request: HttpRequest, pk: int) -> HttpResponse:
         else:
             messages.success(request, f"已设定 {data['indicator']} {data['period']} 的目标值")
     return redirect("goals:goal_detail", pk=goal.pk)
+
+
+@require_POST
+def goal_review(request: HttpRequest, pk: int) -> HttpResponse:
+    """The named reviewer's verdict on a goal without an indicator: 达成 or not, why, and the evidence."""
+    from django.contrib import messages
+    from django.core.exceptions import ValidationError
+    from django.urls import reverse
+
+    goal = _goal_or_404(request, pk)
+    if request.user.is_read_only or goal.reviewer_id != request.user.pk:
+        raise PermissionDenied(f"只有核验人 {goal.reviewer} 可以核验该目标")
+    try:
+        services.goal_review(goal=goal, period=request.POST.get("period", ""), attained=request.POST.get(
+            "attained") == "1", note=request.POST.get("note", ""), by=request.user,
+            evidence=request.FILES.get("evidence"))  # fmt: skip
+    except ValidationError as exc:
+        messages.error(request, "核验未保存：" + "；".join(exc.messages))
+    else:
+        messages.success(request, "已记录核验意见")
+    return redirect(reverse("goals:goal_detail", args=[goal.pk]))
