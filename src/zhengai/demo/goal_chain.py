@@ -280,7 +280,7 @@ def schedule_build(*, today: dt.date, behind_unit: str) -> dict[str, object]:
 
 def letters_build(*, today: dt.date) -> int:
     """目标责任书 of the four teaching departments for this 学年, confirmed in September by 质控中心 and each
-    head; 医学系's was amended in October (a new major's admission target), and v2 signed again."""
+    head; 医学系's was amended in October (口腔医学's admission target raised), and v2 signed again."""
     from zhengai.goals.choices import LetterStatus
     from zhengai.goals.models import Letter
 
@@ -306,10 +306,14 @@ def letters_build(*, today: dt.date) -> int:
             with at(9, 18, 15):
                 gs.letter_sign(letter=letter, by=head)
     amended = next((x for x in letters if x.unit.code == "yxx" and x.status == LetterStatus.SIGNED), None)
-    if amended is not None:
+    dental = Goal.objects.filter(entity_kind=EntityKind.MAJOR, entity_key="520102K", rollup=Rollup.LEAF_ONLY,
+                                 title__endswith="专业建设年度目标").first()  # fmt: skip
+    if amended is not None and dental is not None:
         with at(10, 20):
-            v2 = gs.letter_amend(letter=amended, reason="口腔医学专业增列为院级重点建设专业，调整其招生与师资目标",
-                                 by=office)  # fmt: skip
+            gs.target_set(goal=dental, indicator=Indicator.objects.get(code="ZY-BDL"), period=f"{year}-{year + 1}",
+                          value=0.9, comparison=Comparison.GE, by=office)  # fmt: skip
+            reason = "口腔医学专业增列为院级重点建设专业，其新生报到率目标由 85% 提高到 90%"
+            v2 = gs.letter_amend(letter=amended, reason=reason, by=office)
             gs.letter_sign(letter=v2, by=office)
         with at(10, 22, 15):
             gs.letter_sign(letter=v2, by=_head("yxx"))
