@@ -34,15 +34,29 @@ WORKLIST = re.compile(
 )
 
 
-def test_the_default_demo_status_line_reads_a_worklist_people_can_finish(tmp_path):
+GOALS = re.compile(
+    r"^goals: (?P<g>\d+) goals, (?P<t>\d+) targets on indicators, attained (?P<a>\d+), 数据不足 (?P<d>\d+), "
+    r"letters signed (?P<l>\d+), schedule tasks (?P<k>\d+)/(?P<n>\d+) of Table 2, "
+    r"planted gaps found (?P<p>\d+)/(?P<q>\d+)$",
+    re.MULTILINE,
+)
+
+
+@pytest.fixture(scope="module")
+def status(tmp_path_factory) -> subprocess.CompletedProcess:
+    """`zhengai status` after `zhengai demo` on a fresh install (built once for this module)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("ZHENGAI_") and k != "DJANGO_SETTINGS_MODULE"}
-    env["ZHENGAI_DATA_DIR"] = str(tmp_path / "var")
+    env["ZHENGAI_DATA_DIR"] = str(tmp_path_factory.mktemp("default-demo") / "var")
     env["PYTHONPATH"] = os.pathsep.join([SRC, *filter(None, [os.environ.get("PYTHONPATH")])])
     zhengai = [sys.executable, "-m", "zhengai.cli"]
     built = subprocess.run([*zhengai, "demo"], env=env, capture_output=True, text=True)
     assert built.returncode == 0, built.stdout[-3000:] + built.stderr[-3000:]
     status = subprocess.run([*zhengai, "status"], env=env, capture_output=True, text=True)
     assert status.returncode == 0, status.stderr[-3000:]
+    return status
+
+
+def test_the_default_demo_status_line_reads_a_worklist_people_can_finish(status):
     found = WORKLIST.search(status.stdout)
     assert found, status.stdout
     f = {k: float(v) if k == "share" else int(v) for k, v in found.groupdict().items()}
@@ -51,3 +65,12 @@ def test_the_default_demo_status_line_reads_a_worklist_people_can_finish(tmp_pat
     assert f["share"] <= 15, status.stdout
     assert (f["leavers"], f["in_range"]) == (0, 0), status.stdout
     assert f["n"] >= 16 and f["k"] == f["n"], status.stdout
+
+
+def test_the_default_demo_goal_chain_has_letters_the_whole_schedule_and_every_gap_found(status):
+    found = GOALS.search(status.stdout)
+    assert found, status.stdout
+    f = {k: int(v) for k, v in found.groupdict().items()}
+    assert f["g"] > 0 and f["t"] > 0 and f["l"] > 0, status.stdout
+    assert f["k"] == f["n"] == 40 and f["p"] == f["q"] >= 4, status.stdout
+    assert f["a"] + f["d"] <= f["g"], status.stdout
