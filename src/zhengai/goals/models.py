@@ -113,6 +113,21 @@ class Goal(models.Model):
     def __str__(self) -> str:
         return self.title
 
+    @property
+    def is_personal(self) -> bool:
+        """A goal of a personal development plan: shown on the plan's page, not in goal lists, letters or the
+        unit assessment (a person's plan is his, not his unit's)."""
+        return self.plan_id is not None and self.plan.kind == PlanKind.PERSONAL
+
+    def below_ids(self) -> set[int]:
+        """This goal and every goal below it (through the many-to-many alignment), one query per level."""
+        ids, frontier = {self.pk}, [self.pk]
+        while frontier:
+            kids = Goal.parents.through.objects.filter(to_goal_id__in=frontier).values_list("from_goal_id", flat=True)
+            frontier = [k for k in kids if k not in ids]
+            ids.update(frontier)
+        return ids
+
 
 class Target(models.Model):
     """A value per year on an indicator of the standard chain, for the goal's entity."""

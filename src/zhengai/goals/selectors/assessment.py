@@ -38,13 +38,6 @@ def my_goal_ids(user) -> set[int]:
     return set(Goal.objects.filter(q).values_list("pk", flat=True))
 
 
-def _personal(node: GoalAttainment) -> bool:
-    """A goal of a personal development plan: shown on the plan's page (个人发展规划), not in goal lists."""
-    from zhengai.goals.choices import PlanKind
-
-    return node.goal.plan_id is not None and node.goal.plan.kind == PlanKind.PERSONAL
-
-
 def _worst_first(node: GoalAttainment):
     rank = {"not_attained": 0, "no_data": 1, "pending": 2, "attained": 3}[node.result.state]
     return (rank, node.result.progress if node.result.progress is not None else 2, node.goal.pk)
@@ -80,7 +73,7 @@ def my_goals(user, *, period: str) -> list[GoalAttainment]:
     if not mine:
         return []
     results = goal_attainments(period=period)
-    mine = {pk for pk in mine if pk in results and not _personal(results[pk])}  # plans have their own pages
+    mine = {pk for pk in mine if pk in results and not results[pk].goal.is_personal}  # plans have their own pages
     below = {k.goal.pk for pk in mine for k in results[pk].children if k.goal.pk in mine}
     return _named([results[pk] for pk in mine if pk not in below], keep=mine)
 
@@ -88,7 +81,7 @@ def my_goals(user, *, period: str) -> list[GoalAttainment]:
 def unit_goal_tree(unit, *, period: str) -> list[GoalAttainment]:
     """A unit's goals (责任部门 the unit) with everything below them, worst first."""
     results = goal_attainments(period=period)
-    own = {pk for pk, r in results.items() if r.goal.owner_unit_id == unit.pk and not _personal(r)}
+    own = {pk for pk, r in results.items() if r.goal.owner_unit_id == unit.pk and not r.goal.is_personal}
     below = {k.goal.pk for pk in own for k in results[pk].children if k.goal.pk in own}
     return _named([results[pk] for pk in own if pk not in below])
 

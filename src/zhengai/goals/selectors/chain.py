@@ -100,11 +100,7 @@ def goal_attainments(*, period: str, now: dt.datetime | None = None) -> dict[int
 
 def goal_periods(goal: Goal) -> list[str]:
     """The 学年 codes a goal has something to judge in: its own or its lower goals' targets and verdicts."""
-    ids, frontier = {goal.pk}, [goal.pk]
-    while frontier:
-        kids = Goal.parents.through.objects.filter(to_goal_id__in=frontier).values_list("from_goal_id", flat=True)
-        frontier = [k for k in kids if k not in ids]
-        ids.update(frontier)
+    ids = goal.below_ids()
     periods = set(Target.objects.filter(goal_id__in=ids).values_list("period", flat=True))
     periods |= set(GoalReview.objects.filter(goal_id__in=ids).values_list("period", flat=True))
     return sorted((p for p in periods if len(p) == 9 and p[4] == "-"), reverse=True)  # 学年 codes only
@@ -191,10 +187,8 @@ def tree_for(user, *, period: str) -> list[GoalAttainment]:
     """The goal tree a user may see for a period: visible goals whose parents he cannot see are roots;
     children he may not see are left out. Worst first at every level (数据不足 and 未达成 before 达成).
     The goals of personal development plans are on the plans' own pages, not in the tree."""
-    from zhengai.goals.choices import PlanKind
-
     results = goal_attainments(period=period)
-    shown = [r.goal for r in results.values() if not (r.goal.plan_id and r.goal.plan.kind == PlanKind.PERSONAL)]
+    shown = [r.goal for r in results.values() if not r.goal.is_personal]
     visible = visible_goal_ids(user, shown) & {g.pk for g in shown}
     parents = defaultdict(set)
     for child_id, parent_id in Goal.parents.through.objects.values_list("from_goal_id", "to_goal_id"):

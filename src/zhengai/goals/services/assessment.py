@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from zhengai.audit.services import audit_record
 from zhengai.goals import scoring
-from zhengai.goals.choices import AssessmentComponent, PlanKind
+from zhengai.goals.choices import AssessmentComponent
 from zhengai.goals.models import AssessmentResult, AssessmentScheme, Task
 from zhengai.lib import clock
 from zhengai.lib.periods import AcademicYearSpan
@@ -132,8 +132,7 @@ def assessment_run(
 
     goals_by_unit: dict[int, list] = {}
     for node in goal_attainments(period=span.code, now=now).values():
-        personal = node.goal.plan_id is not None and node.goal.plan.kind == PlanKind.PERSONAL
-        if node.goal.owner_unit_id is not None and not personal:  # a person's plan is his, not his unit's
+        if node.goal.owner_unit_id is not None and not node.goal.is_personal:
             goals_by_unit.setdefault(node.goal.owner_unit_id, []).append(node)
     tasks_by_unit: dict[int, list[tuple[str, dt.date | None]]] = {}
     # A row split per unit is counted through its units' sub-tasks, not once more as a whole.

@@ -69,11 +69,7 @@ def _check_entity(kind: str, key: str) -> None:
 
 def _would_cycle(goal: Goal, parents: list[Goal]) -> bool:
     """Whether making `parents` the parents of `goal` closes a loop (a parent is the goal or below it)."""
-    below, frontier = {goal.pk}, [goal.pk]
-    while frontier:
-        kids = list(Goal.parents.through.objects.filter(to_goal_id__in=frontier).values_list("from_goal_id", flat=True))
-        frontier = [k for k in kids if k not in below]
-        below.update(frontier)
+    below = goal.below_ids()
     return any(p.pk in below for p in parents)
 
 
